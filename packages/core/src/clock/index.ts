@@ -1,0 +1,1 @@
+export { type Clock, sleep, systemClock, type TimerHandle } from './clock.js';

@@ -1,0 +1,4 @@
+export { defaultPolicy, definePolicy } from './define-policy.js';
+export { type Duration, type DurationUnit, formatDuration, parseDuration } from './duration.js';
+export type { EphemeralWorkerPolicy, PolicyInput } from './policy.js';
+export { type PolicyPresetName, policyPresets } from './presets.js';

@@ -1,0 +1,16 @@
+export type {
+  CreateOptionsV1,
+  CreateWorkerRequestV1,
+  LogsOptionsV1,
+  ProviderCapabilitiesV1,
+  ProviderHealthV1,
+  ProviderV1,
+  RemoveOptionsV1,
+  StopOptionsV1,
+  WatchOptionsV1,
+  WorkerObservationV1,
+  WorkerPhaseV1,
+  WorkerRecordV1,
+  WorkerRefV1,
+  WorkerSelectorV1,
+} from './provider-v1.js';

@@ -1,0 +1,186 @@
+import * as v from 'valibot';
+import { InvalidSpecError, type ValidationIssue } from '../errors/errors.js';
+import { isOwnershipKey } from '../ownership/ownership.js';
+import {
+  labelKeyProblem,
+  labelValueProblem,
+  MAX_ANNOTATIONS_BYTES,
+} from '../ownership/platform-rules.js';
+import { policyInputIssues } from '../policy/define-policy.js';
+import { toValidationIssues } from '../util/validation-issues.js';
+import { parseCpuMillis, parseMemoryBytes } from './quantities.js';
+import type { ValidatedWorkerSpec, WorkerSpec } from './worker-spec.js';
+
+/** Ranges every provider accepts. Providers may refuse more (a CPU count above the host's). */
+export const SpecLimits = {
+  /** Docker refuses memory limits under 6 MiB. */
+  minMemoryBytes: 6 * 2 ** 20,
+  maxMemoryBytes: 2 ** 40,
+  minCpuMillis: 1,
+  maxCpuMillis: 1024 * 1000,
+  maxImageLength: 512,
+} as const;
+
+// The grammar of image references (distribution/reference), kept to what registries accept.
+const component = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const domain =
+  '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?';
+const imagePattern = new RegExp(
+  `^${domain}${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+);
+const envNamePattern = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const noNul = (s: string) => !s.includes('\0');
+
+const stringList = v.array(
+  v.pipe(v.string('must be a string'), v.check(noNul, 'must not contain NUL characters')),
+  'must be an array of strings',
+);
+const stringMap = v.record(
+  v.string(),
+  v.pipe(v.string('must be a string'), v.check(noNul, 'must not contain NUL characters')),
+  'must be an object of string values',
+);
+
+const specSchema = v.strictObject(
+  {
+    image: v.pipe(
+      v.string('must be a string'),
+      v.nonEmpty('must not be empty'),
+      v.maxLength(
+        SpecLimits.maxImageLength,
+        `must be at most ${SpecLimits.maxImageLength} characters`,
+      ),
+      v.regex(
+        imagePattern,
+        'is not a valid image reference (e.g. "busybox:1.36", "ghcr.io/org/job@sha256:...")',
+      ),
+    ),
+    command: v.optional(stringList),
+    args: v.optional(stringList),
+    env: v.optional(stringMap),
+    resources: v.optional(
+      v.strictObject(
+        {
+          cpu: v.optional(
+            v.union(
+              [v.number(), v.string()],
+              'must be a number of cores or a quantity such as "500m"',
+            ),
+          ),
+          memory: v.optional(
+            v.union([v.number(), v.string()], 'must be bytes or a quantity such as "256Mi"'),
+          ),
+        },
+        'unknown resource (allowed: cpu, memory)',
+      ),
+    ),
+    labels: v.optional(stringMap),
+    annotations: v.optional(stringMap),
+    policy: v.optional(v.record(v.string(), v.unknown(), 'must be an object')),
+    extensions: v.optional(
+      v.record(v.string(), v.unknown(), 'must be an object keyed by provider type'),
+    ),
+  },
+  (issue) =>
+    `unknown field ${JSON.stringify(issue.input)} (allowed: image, command, args, env, resources, labels, annotations, policy, extensions)`,
+);
+
+/**
+ * Validates a worker spec without touching any infrastructure, and normalises it.
+ * Throws `InvalidSpecError` listing every problem found. Providers call it first in `create`.
+ */
+export function validateWorkerSpec(spec: WorkerSpec): ValidatedWorkerSpec {
+  const parsed = v.safeParse(specSchema, spec, { abortPipeEarly: true });
+  if (!parsed.success) throw new InvalidSpecError(toValidationIssues(parsed.issues));
+  const input = parsed.output;
+  const issues: ValidationIssue[] = [];
+
+  for (const name of Object.keys(input.env ?? {})) {
+    if (!envNamePattern.test(name)) {
+      issues.push({
+        path: `env.${name}`,
+        message: "name must match [-._a-zA-Z][-._a-zA-Z0-9]* (no '=')",
+      });
+    }
+  }
+  checkKeys('labels', input.labels, issues, true);
+  checkKeys('annotations', input.annotations, issues, false);
+  const annotationBytes = Object.entries(input.annotations ?? {}).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0,
+  );
+  if (annotationBytes > MAX_ANNOTATIONS_BYTES) {
+    issues.push({
+      path: 'annotations',
+      message: `must total at most ${MAX_ANNOTATIONS_BYTES} bytes (got ${annotationBytes})`,
+    });
+  }
+
+  const cpuMillis =
+    input.resources?.cpu === undefined ? undefined : parseCpuMillis(input.resources.cpu);
+  if (input.resources?.cpu !== undefined) {
+    if (cpuMillis === undefined) {
+      issues.push({
+        path: 'resources.cpu',
+        message: 'must be a positive number of cores or a quantity such as "500m"',
+      });
+    } else if (cpuMillis < SpecLimits.minCpuMillis || cpuMillis > SpecLimits.maxCpuMillis) {
+      issues.push({
+        path: 'resources.cpu',
+        message: `must be between 1m and ${SpecLimits.maxCpuMillis / 1000} cores`,
+      });
+    }
+  }
+  const memoryBytes =
+    input.resources?.memory === undefined ? undefined : parseMemoryBytes(input.resources.memory);
+  if (input.resources?.memory !== undefined) {
+    if (memoryBytes === undefined) {
+      issues.push({
+        path: 'resources.memory',
+        message: 'must be a positive number of bytes or a quantity such as "256Mi"',
+      });
+    } else if (memoryBytes < SpecLimits.minMemoryBytes || memoryBytes > SpecLimits.maxMemoryBytes) {
+      issues.push({ path: 'resources.memory', message: 'must be between 6Mi and 1Ti' });
+    }
+  }
+  if (input.policy !== undefined) {
+    for (const issue of policyInputIssues(input.policy)) {
+      issues.push({
+        path: issue.path === '' ? 'policy' : `policy.${issue.path}`,
+        message: issue.message,
+      });
+    }
+  }
+  if (issues.length > 0) throw new InvalidSpecError(issues);
+
+  return {
+    image: input.image,
+    command: input.command,
+    args: input.args,
+    env: { ...input.env },
+    resources: { cpuMillis, memoryBytes },
+    labels: { ...input.labels },
+    annotations: { ...input.annotations },
+    policy: input.policy as ValidatedWorkerSpec['policy'],
+    extensions: { ...input.extensions },
+  };
+}
+
+function checkKeys(
+  field: 'labels' | 'annotations',
+  map: Record<string, string> | undefined,
+  issues: ValidationIssue[],
+  checkValues: boolean,
+): void {
+  for (const [key, value] of Object.entries(map ?? {})) {
+    const path = `${field}.${key}`;
+    if (isOwnershipKey(key)) {
+      issues.push({ path, message: "keys under 'hodei.io/' are reserved for the ownership stamp" });
+      continue;
+    }
+    const keyProblem = labelKeyProblem(key);
+    if (keyProblem) issues.push({ path, message: `key ${keyProblem}` });
+    const valueProblem = checkValues ? labelValueProblem(value) : undefined;
+    if (valueProblem) issues.push({ path, message: `value ${valueProblem}` });
+  }
+}

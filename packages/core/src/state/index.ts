@@ -1,0 +1,8 @@
+export {
+  assertTransition,
+  canTransition,
+  isActiveState,
+  isFinishedState,
+  LifecycleState,
+  lifecycleTransitions,
+} from './lifecycle-state.js';
