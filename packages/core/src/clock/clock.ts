@@ -1,3 +1,5 @@
+import { CancelledError } from '../errors/errors.js';
+
 /**
  * All timing goes through a Clock, so tests can drive time by hand (the testkit's manual
  * clock) and nothing in the SDK reads Date.now() or calls setTimeout directly.
@@ -24,16 +26,16 @@ export const systemClock: Clock = {
   },
 };
 
-/** Resolves after `delayMs` on the given clock; rejects with the signal's reason when aborted. */
+/** Resolves after `delayMs` on the given clock; rejects with CancelledError when aborted. */
 export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(new CancelledError('Waiting', { cause: signal.reason }));
       return;
     }
     const onAbort = () => {
       timer.cancel();
-      reject(signal?.reason);
+      reject(new CancelledError('Waiting', { cause: signal?.reason }));
     };
     const timer = clock.setTimer(delayMs, () => {
       signal?.removeEventListener('abort', onAbort);

@@ -89,6 +89,18 @@ describe('ownership stamp', () => {
     );
   });
 
+  test('refuses a deadline or TTL that could not be read back', () => {
+    expect(() => stampOwnership({ ...ownership, ttlAfterFinishedSeconds: 1.5 })).toThrow(
+      /ttlAfterFinishedSeconds/,
+    );
+    expect(() => stampOwnership({ ...ownership, ttlAfterFinishedSeconds: -5 })).toThrow(
+      InvalidOptionsError,
+    );
+    expect(() => stampOwnership({ ...ownership, expiresAt: new Date(Number.NaN) })).toThrow(
+      /expiresAt/,
+    );
+  });
+
   test('a user label can never overwrite an ownership key', () => {
     const merged = mergeWithOwnership(
       { team: 'infra', 'hodei.io/managed-by': 'someone-else', 'hodei.io/extra': 'x' },

@@ -65,8 +65,22 @@ function idProblem(field: string, value: unknown): string | undefined {
 
 /** Builds the stamp a provider puts on a new worker. Ids must already be valid label values. */
 export function stampOwnership(ownership: Ownership): OwnershipStamp {
-  const { scope, workerId, providerId, owner } = ownership;
+  const { scope, workerId, providerId, owner, expiresAt, ttlAfterFinishedSeconds: ttl } = ownership;
   assertOwnershipIds('ownership stamp', { scope, workerId, providerId, owner });
+  const issues: ValidationIssue[] = [];
+  if (
+    expiresAt !== undefined &&
+    !(expiresAt instanceof Date && Number.isFinite(expiresAt.getTime()))
+  ) {
+    issues.push({ path: 'expiresAt', message: 'must be a valid Date' });
+  }
+  if (ttl !== undefined && !(Number.isSafeInteger(ttl) && ttl >= 0)) {
+    issues.push({
+      path: 'ttlAfterFinishedSeconds',
+      message: 'must be a whole number of seconds >= 0',
+    });
+  }
+  if (issues.length > 0) throw new InvalidOptionsError('ownership stamp', issues);
   const labels: Record<string, string> = {
     [OwnershipKeys.managedBy]: ownership.scope,
     [OwnershipKeys.workerId]: ownership.workerId,

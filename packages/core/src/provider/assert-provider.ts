@@ -58,6 +58,14 @@ export function assertProviderV1(provider: unknown): asserts provider is Provide
         });
       }
     }
+    for (const flag of ['nativeDeadline', 'nativeTtl'] as const) {
+      if (typeof capabilities[flag] !== 'boolean') {
+        issues.push({ path: `capabilities.${flag}`, message: 'must be true or false' });
+      }
+    }
+  }
+  if (candidate.close !== undefined && typeof candidate.close !== 'function') {
+    issues.push({ path: 'close', message: 'must be a function when present' });
   }
   if (issues.length > 0) throw new InvalidOptionsError('provider', issues);
 }

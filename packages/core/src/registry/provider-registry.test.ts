@@ -92,6 +92,17 @@ describe('provider registry', () => {
     expect(() => createProviderRegistry([liar]).create('liar', undefined)).toThrow(
       /stop\(\) is missing/,
     );
+    const vague = defineProviderPlugin({
+      type: 'vague',
+      create: () =>
+        fakeProvider('vague', {
+          capabilities: { ...fakeProvider('x').capabilities, nativeDeadline: 'yes' as never },
+          close: 42 as never,
+        }),
+    });
+    expect(() => createProviderRegistry([vague]).create('vague', undefined)).toThrow(
+      /capabilities.nativeDeadline: must be true or false[\s\S]*close: must be a function/,
+    );
     const badId = defineProviderPlugin({ type: 'badid', create: () => fakeProvider('has space') });
     expect(() => createProviderRegistry([badId]).create('badid', undefined)).toThrow(/providerId/);
   });

@@ -1,0 +1,10 @@
+export { DeadlineQueue } from './deadline-queue.js';
+export { lifecycleEnabledFromEnv } from './resolve-options.js';
+export type {
+  CreateWorkerOptions,
+  GarbageCollectionSummary,
+  LifecycleManager,
+  LifecycleOptions,
+  ManagedWorkerInfo,
+} from './types.js';
+export { withLifecycle } from './with-lifecycle.js';

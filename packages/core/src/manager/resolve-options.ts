@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Meter } from '@opentelemetry/api';
+import { type Clock, systemClock } from '../clock/clock.js';
+import { InvalidOptionsError, type ValidationIssue } from '../errors/errors.js';
+import type { EventPublisher, PublishErrorHandler } from '../events/publisher.js';
+import { noopPublisher } from '../events/publisher.js';
+import { type LifecycleLogger, silentLogger } from '../observability/logger.js';
+import { assertOwnershipIds } from '../ownership/ownership.js';
+import { escapeLabelValue } from '../ownership/platform-rules.js';
+import { definePolicy } from '../policy/define-policy.js';
+import { parseDuration } from '../policy/duration.js';
+import type { EphemeralWorkerPolicy } from '../policy/policy.js';
+import { type PolicyPresetName, policyPresets } from '../policy/presets.js';
+import type { ProviderV1 } from '../provider/v1/provider-v1.js';
+import type { LifecycleOptions } from './types.js';
+
+export interface ResolvedOptions {
+  readonly enabled: boolean;
+  readonly policy: EphemeralWorkerPolicy;
+  readonly publisher: EventPublisher;
+  readonly onPublishError: PublishErrorHandler;
+  readonly clock: Clock;
+  readonly logger: LifecycleLogger;
+  readonly meter: Meter | undefined;
+  readonly scope: string;
+  readonly instanceId: string;
+  readonly logTailLines: number;
+  readonly retryDelay: number;
+  readonly maxRetryDelay: number;
+  readonly concurrency: number;
+  readonly readinessPollInterval: number;
+  readonly closeProvider: boolean;
+}
+
+const knownOptions = new Set<keyof LifecycleOptions>([
+  'policy',
+  'publisher',
+  'onPublishError',
+  'clock',
+  'logger',
+  'meter',
+  'scope',
+  'instanceId',
+  'enabled',
+  'logTailLines',
+  'retryDelay',
+  'maxRetryDelay',
+  'concurrency',
+  'readinessPollInterval',
+  'closeProvider',
+]);
+
+/** HODEI_LIFECYCLE_ENABLED, the plan's feature flag: only an explicit 'off' value disables. */
+export function lifecycleEnabledFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.HODEI_LIFECYCLE_ENABLED?.trim().toLowerCase();
+  return !(value === 'false' || value === '0' || value === 'off' || value === 'no');
+}
+
+/** A unique id for this process: host, pid and a random suffix, escaped into a label value. */
+export function defaultInstanceId(): string {
+  return escapeLabelValue(`${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+}
+
+function presetForProvider(provider: ProviderV1): PolicyPresetName {
+  return provider.type === 'docker' ? 'docker' : 'kubernetes';
+}
+
+/** Validates every option at construction, so a bad one fails here and nothing runs. */
+export function resolveOptions(provider: ProviderV1, options: LifecycleOptions): ResolvedOptions {
+  const issues: ValidationIssue[] = [];
+  for (const key of Object.keys(options)) {
+    if (!knownOptions.has(key as keyof LifecycleOptions)) {
+      issues.push({
+        path: key,
+        message: `unknown option (allowed: ${[...knownOptions].join(', ')})`,
+      });
+    }
+  }
+  const duration = (
+    key: 'retryDelay' | 'maxRetryDelay' | 'readinessPollInterval',
+    fallback: number,
+  ) => {
+    if (options[key] === undefined) return fallback;
+    const ms = parseDuration(options[key]);
+    if (ms === undefined || ms <= 0) {
+      issues.push({ path: key, message: 'must be a positive duration such as 500 or "1s"' });
+      return fallback;
+    }
+    return ms;
+  };
+  const positiveInt = (key: 'logTailLines' | 'concurrency', fallback: number, min: number) => {
+    const value = options[key] ?? fallback;
+    if (!Number.isSafeInteger(value) || value < min) {
+      issues.push({ path: key, message: `must be a whole number >= ${min}` });
+      return fallback;
+    }
+    return value;
+  };
+  const resolved = {
+    enabled: options.enabled ?? lifecycleEnabledFromEnv(),
+    publisher: options.publisher ?? noopPublisher,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+    meter: options.meter,
+    scope: options.scope ?? 'default',
+    instanceId: options.instanceId ?? defaultInstanceId(),
+    logTailLines: positiveInt('logTailLines', 20, 0),
+    retryDelay: duration('retryDelay', 1_000),
+    maxRetryDelay: duration('maxRetryDelay', 60_000),
+    concurrency: positiveInt('concurrency', 16, 1),
+    readinessPollInterval: duration('readinessPollInterval', 1_000),
+    closeProvider: options.closeProvider ?? true,
+  };
+  if (options.publisher !== undefined && typeof options.publisher?.publish !== 'function') {
+    issues.push({ path: 'publisher', message: 'must have a publish(event) method' });
+  }
+  if (issues.length > 0) throw new InvalidOptionsError('lifecycle options', issues);
+  assertOwnershipIds('lifecycle options', { scope: resolved.scope, owner: resolved.instanceId });
+
+  const policy =
+    typeof options.policy === 'string'
+      ? definePolicy({}, options.policy)
+      : definePolicy(options.policy ?? {}, policyPresets[presetForProvider(provider)]);
+  const logger =
+    resolved.logger.child?.({ scope: resolved.scope, providerId: provider.providerId }) ??
+    resolved.logger;
+  return {
+    ...resolved,
+    policy,
+    logger,
+    onPublishError:
+      options.onPublishError ??
+      ((error, event) =>
+        logger.warn({ err: error, eventType: event.type }, 'event publisher failed')),
+  };
+}

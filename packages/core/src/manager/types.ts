@@ -1,0 +1,125 @@
+import type { Meter } from '@opentelemetry/api';
+import type { Clock } from '../clock/clock.js';
+import type { TerminationReason } from '../events/events.js';
+import type { EventPublisher, PublishErrorHandler } from '../events/publisher.js';
+import type { LifecycleLogger } from '../observability/logger.js';
+import type { Duration } from '../policy/duration.js';
+import type { EphemeralWorkerPolicy, PolicyInput } from '../policy/policy.js';
+import type { PolicyPresetName } from '../policy/presets.js';
+import type { ProviderV1, WorkerRecordV1 } from '../provider/v1/provider-v1.js';
+import type { WorkerSpec } from '../spec/worker-spec.js';
+import type { LifecycleState } from '../state/lifecycle-state.js';
+
+export interface LifecycleOptions {
+  /**
+   * The policy: a preset name, or fields over the preset of the provider's type ('docker',
+   * 'kubernetes'; the Kubernetes preset for any other type). Validated now: an invalid policy
+   * throws InvalidPolicyError here, before anything runs.
+   */
+  policy?: PolicyInput | PolicyPresetName;
+  /** Where events go. Default: nowhere. */
+  publisher?: EventPublisher;
+  /** Receives errors of the publisher; by default they are logged at warn. */
+  onPublishError?: PublishErrorHandler;
+  /** Default: the system clock. Tests pass the testkit's manual clock. */
+  clock?: Clock;
+  /** A pino-compatible logger. Default: silent. */
+  logger?: LifecycleLogger;
+  /** An OpenTelemetry meter. Default: the global meter provider's (a no-op until an SDK is installed). */
+  meter?: Meter;
+  /** The set of workers this manager may touch (`hodei.io/managed-by`). Default 'default'. */
+  scope?: string;
+  /** Unique per process (`hodei.io/owner`). Default: host, pid and a random suffix. */
+  instanceId?: string;
+  /**
+   * false: a passthrough without lifecycle (no policy, events or cleanup). Default: the
+   * environment variable HODEI_LIFECYCLE_ENABLED ('false', '0', 'off' or 'no' switch it off),
+   * else true. An explicit option wins over the environment.
+   */
+  enabled?: boolean;
+  /** Log lines attached to WorkerEphemeralTerminated where the provider has logs. Default 20. */
+  logTailLines?: number;
+  /** First delay before retrying a failed stop or removal; doubles up to `maxRetryDelay`. Default 1s. */
+  retryDelay?: Duration;
+  /** Default 1m. */
+  maxRetryDelay?: Duration;
+  /** Provider calls the manager makes at once for its own work (cleanup, adoption). Default 16. */
+  concurrency?: number;
+  /** How often to poll a starting worker's readiness when the provider has no watch. Default 1s. */
+  readinessPollInterval?: Duration;
+  /** Close the wrapped provider on close(). Default true. */
+  closeProvider?: boolean;
+}
+
+/** What the manager knows of one worker. */
+export interface ManagedWorkerInfo {
+  readonly workerId: string;
+  readonly uid: string | undefined;
+  readonly state: LifecycleState;
+  /** The manager instance that created it. */
+  readonly owner: string;
+  /** Found on the infrastructure rather than created by this manager instance. */
+  readonly adopted: boolean;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | undefined;
+  /** Marked busy by the caller. */
+  readonly busy: boolean;
+  readonly idleSince: Date | undefined;
+  readonly exitCode: number | undefined;
+  readonly terminationReason: TerminationReason | undefined;
+  /** When the removal is due (TTL), once the worker has ended. */
+  readonly cleanupAt: Date | undefined;
+  /** Failed removal attempts so far (each is retried). */
+  readonly removalAttempts: number;
+}
+
+export interface GarbageCollectionSummary {
+  readonly workersCleaned: number;
+  readonly orphansDetected: number;
+  readonly errors: readonly string[];
+  readonly duration: number;
+}
+
+export interface CreateWorkerOptions {
+  /** Default: generated. Must be a DNS label of at most 48 characters. */
+  workerId?: string;
+  /** Cancelling removes whatever was created; createWorker rejects with CancelledError. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A provider with a lifecycle. It still satisfies the provider contract, so code written
+ * against a provider works unchanged, and adds policy enforcement, states, events, garbage
+ * collection, orphan detection and adoption after a restart.
+ */
+export interface LifecycleManager extends ProviderV1, AsyncDisposable {
+  readonly scope: string;
+  readonly instanceId: string;
+  readonly enabled: boolean;
+  readonly policy: EphemeralWorkerPolicy;
+  /** The wrapped provider. */
+  readonly inner: ProviderV1;
+
+  /**
+   * Lists the scope once, adopts what it finds, starts watching and the periodic resync.
+   * Called by the first createWorker if not before; safe to call again.
+   */
+  start(): Promise<void>;
+  /** Validates the spec and the policy, creates the worker and tracks it. */
+  createWorker(spec: WorkerSpec, options?: CreateWorkerOptions): Promise<WorkerRecordV1>;
+  /** The caller's "mark busy": the idle timeout stops counting. */
+  markBusy(workerId: string): void;
+  /** The caller's "mark idle": the idle timeout counts from now. */
+  markIdle(workerId: string): void;
+  /**
+   * Stops the worker (where the provider can stop) and schedules its removal after the TTL.
+   * Resolves once it has ended (Terminated or Failed).
+   */
+  terminate(workerId: string, options?: { reason?: TerminationReason }): Promise<void>;
+  worker(workerId: string): ManagedWorkerInfo | undefined;
+  workers(): ManagedWorkerInfo[];
+  /** Lists the scope now: repairs what watches missed, finds orphans, reports a summary. */
+  collectGarbage(): Promise<GarbageCollectionSummary>;
+  /** Stops timers and watches; workers are left to their stamped deadlines. */
+  close(): Promise<void>;
+}

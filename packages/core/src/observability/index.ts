@@ -1,0 +1,2 @@
+export { type LifecycleLogger, silentLogger } from './logger.js';
+export { meterName } from './metrics.js';

@@ -1,0 +1,1 @@
+export { createEventRecorder, type EventRecorder, type WaitForOptions } from './event-recorder.js';
