@@ -7,9 +7,12 @@ HODEI_NODE_MAJOR="${HODEI_NODE_MAJOR:-24}"
 HODEI_PNPM_VERSION="12.4.2"
 HODEI_TOOLCHAIN_DIR="${HODEI_TOOLCHAIN_DIR:-$HOME/.cache/hodei-lifecycle/toolchain}"
 
-_hodei_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# Node >= 22.18 runs the examples' TypeScript directly (type stripping without a flag).
+_hodei_node_ok() {
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' 2>/dev/null
+}
 
-if [ "$(_hodei_node_major)" -lt 22 ] || [ "$(pnpm --version 2>/dev/null)" != "$HODEI_PNPM_VERSION" ]; then
+if ! _hodei_node_ok || [ "$(pnpm --version 2>/dev/null)" != "$HODEI_PNPM_VERSION" ]; then
   bin="$HODEI_TOOLCHAIN_DIR/node_modules/.bin"
   if [ ! -x "$bin/node" ] || [ ! -x "$bin/pnpm" ] || [ "$("$bin/pnpm" --version 2>/dev/null)" != "$HODEI_PNPM_VERSION" ]; then
     echo "toolchain: installing node@$HODEI_NODE_MAJOR and pnpm@$HODEI_PNPM_VERSION into $HODEI_TOOLCHAIN_DIR"
@@ -20,8 +23,8 @@ if [ "$(_hodei_node_major)" -lt 22 ] || [ "$(pnpm --version 2>/dev/null)" != "$H
   # .bin/node links to the registry package's real node binary.
   export PATH="$bin:$PATH"
 fi
-if [ "$(_hodei_node_major)" -lt 22 ] || [ "$(pnpm --version 2>/dev/null)" != "$HODEI_PNPM_VERSION" ]; then
-  echo "toolchain: need Node >= 22 and pnpm $HODEI_PNPM_VERSION; found node $(node --version 2>&1), pnpm $(pnpm --version 2>&1)" >&2
+if ! _hodei_node_ok || [ "$(pnpm --version 2>/dev/null)" != "$HODEI_PNPM_VERSION" ]; then
+  echo "toolchain: need Node >= 22.18 and pnpm $HODEI_PNPM_VERSION; found node $(node --version 2>&1), pnpm $(pnpm --version 2>&1)" >&2
   return 1 2>/dev/null || exit 1
 fi
 echo "toolchain: node $(node --version), pnpm $(pnpm --version)"

@@ -1,4 +1,4 @@
-export { DeadlineQueue } from './deadline-queue.js';
+export { type Deadline, DeadlineQueue } from './deadline-queue.js';
 export { lifecycleEnabledFromEnv } from './resolve-options.js';
 export type {
   CreateWorkerOptions,
