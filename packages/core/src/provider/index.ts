@@ -4,5 +4,6 @@
  */
 
 export { assertProviderV1, supportedSpecificationVersions } from './assert-provider.js';
+export { matchesSelector } from './selectors.js';
 export type * from './v1/index.js';
 export type { ProviderV1 as Provider } from './v1/index.js';

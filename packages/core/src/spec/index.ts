@@ -1,3 +1,3 @@
 export { parseCpuMillis, parseMemoryBytes } from './quantities.js';
-export { SpecLimits, validateWorkerSpec } from './validate-spec.js';
+export { SpecLimits, validateWorkerSpec, workerSpecIssues } from './validate-spec.js';
 export type { ValidatedWorkerSpec, WorkerResources, WorkerSpec } from './worker-spec.js';

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidSpecError, validateWorkerSpec, type WorkerSpec } from '../index.js';
+import {
+  InvalidSpecError,
+  validateWorkerSpec,
+  type WorkerSpec,
+  workerSpecIssues,
+} from '../index.js';
 
 function pathsOf(spec: unknown): string[] {
   try {
@@ -117,5 +122,30 @@ describe('validateWorkerSpec', () => {
   test('refuses a non-object spec', () => {
     expect(pathsOf(null)).toEqual(['']);
     expect(pathsOf('busybox')).toEqual(['']);
+  });
+});
+
+describe('workerSpecIssues and provider issues', () => {
+  test('lists the problems without throwing', () => {
+    expect(workerSpecIssues({ image: 'ok:1' })).toEqual([]);
+    expect(workerSpecIssues({ image: '' }).map((issue) => issue.path)).toEqual(['image']);
+  });
+
+  test("a provider's own problems join the same error", () => {
+    try {
+      validateWorkerSpec({ image: '', labels: { team: 'a b' } }, [
+        { path: 'extensions.docker.network', message: 'unknown network' },
+      ]);
+      expect.unreachable();
+    } catch (error) {
+      expect(InvalidSpecError.isInstance(error)).toBe(true);
+      expect((error as InvalidSpecError).issues.map((issue) => issue.path)).toEqual([
+        'image',
+        'extensions.docker.network',
+      ]);
+    }
+    expect(() => validateWorkerSpec({ image: 'ok:1' }, [{ path: 'x', message: 'bad' }])).toThrow(
+      InvalidSpecError,
+    );
   });
 });

@@ -87,11 +87,28 @@ const specSchema = v.strictObject(
 
 /**
  * Validates a worker spec without touching any infrastructure, and normalises it.
- * Throws `InvalidSpecError` listing every problem found. Providers call it first in `create`.
+ * Throws `InvalidSpecError` listing every problem found. Providers call it first in `create`,
+ * passing the problems they found in their own extension so the caller gets one error with
+ * all of them.
  */
-export function validateWorkerSpec(spec: WorkerSpec): ValidatedWorkerSpec {
+export function validateWorkerSpec(
+  spec: WorkerSpec,
+  providerIssues: readonly ValidationIssue[] = [],
+): ValidatedWorkerSpec {
+  const { issues, validated } = analyse(spec);
+  const all = [...issues, ...providerIssues];
+  if (all.length > 0 || validated === undefined) throw new InvalidSpecError(all);
+  return validated;
+}
+
+/** The problems of a spec, without throwing (an empty list when it is valid). */
+export function workerSpecIssues(spec: WorkerSpec): ValidationIssue[] {
+  return analyse(spec).issues;
+}
+
+function analyse(spec: WorkerSpec): { issues: ValidationIssue[]; validated?: ValidatedWorkerSpec } {
   const parsed = v.safeParse(specSchema, spec, { abortPipeEarly: true });
-  if (!parsed.success) throw new InvalidSpecError(toValidationIssues(parsed.issues));
+  if (!parsed.success) return { issues: toValidationIssues(parsed.issues) };
   const input = parsed.output;
   const issues: ValidationIssue[] = [];
 
@@ -151,9 +168,9 @@ export function validateWorkerSpec(spec: WorkerSpec): ValidatedWorkerSpec {
       });
     }
   }
-  if (issues.length > 0) throw new InvalidSpecError(issues);
+  if (issues.length > 0) return { issues };
 
-  return {
+  const validated: ValidatedWorkerSpec = {
     image: input.image,
     command: input.command,
     args: input.args,
@@ -164,6 +181,7 @@ export function validateWorkerSpec(spec: WorkerSpec): ValidatedWorkerSpec {
     policy: input.policy as ValidatedWorkerSpec['policy'],
     extensions: { ...input.extensions },
   };
+  return { issues, validated };
 }
 
 function checkKeys(
