@@ -21,21 +21,15 @@ import { safePublish } from '../events/publisher.js';
 import { createLifecycleMetrics, type LifecycleMetrics } from '../observability/metrics.js';
 import { readOwnership } from '../ownership/ownership.js';
 import { definePolicy } from '../policy/define-policy.js';
-import type { EphemeralWorkerPolicy } from '../policy/policy.js';
 import type {
   CreateOptionsV1,
   CreateWorkerRequestV1,
-  LogsOptionsV1,
-  ProviderCapabilitiesV1,
-  ProviderHealthV1,
   ProviderV1,
   RemoveOptionsV1,
   StopOptionsV1,
-  WatchOptionsV1,
   WorkerObservationV1,
   WorkerRecordV1,
   WorkerRefV1,
-  WorkerSelectorV1,
 } from '../provider/v1/provider-v1.js';
 import { validateWorkerSpec } from '../spec/validate-spec.js';
 import type { WorkerSpec } from '../spec/worker-spec.js';
@@ -48,6 +42,7 @@ import {
 import { BoundedFifo } from '../util/fifo.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
 import type { ResolvedOptions } from './resolve-options.js';
+import { ScopedDecorator } from './scoped-decorator.js';
 import {
   type DeadlineEntry,
   type DeadlineKind,
@@ -75,23 +70,8 @@ const RECENTLY_GONE = 10_000;
  * come from the provider's watch where it has one, and from one `list` per resync interval.
  * Each observation moves the worker through the state table; each move publishes its event.
  */
-export class ManagedProvider implements LifecycleManager {
-  readonly specificationVersion = 'v1' as const;
+export class ManagedProvider extends ScopedDecorator implements LifecycleManager {
   readonly enabled = true;
-  readonly type: string;
-  readonly providerId: string;
-  readonly capabilities: ProviderCapabilitiesV1;
-  readonly scope: string;
-  readonly instanceId: string;
-  readonly policy: EphemeralWorkerPolicy;
-
-  stop?: (ref: WorkerRefV1, options?: StopOptionsV1) => Promise<void>;
-  watch?: (
-    selector: WorkerSelectorV1,
-    options: WatchOptionsV1,
-  ) => AsyncIterable<WorkerObservationV1>;
-  logs?: (ref: WorkerRefV1, options?: LogsOptionsV1) => Promise<string[]>;
-  health?: () => Promise<ProviderHealthV1>;
 
   private readonly tracked = new Map<string, TrackedWorker>();
   private readonly recentlyGone = new BoundedFifo<string>(RECENTLY_GONE);
@@ -105,16 +85,8 @@ export class ManagedProvider implements LifecycleManager {
   private cleanedSinceGc = 0;
   private closed = false;
 
-  constructor(
-    readonly inner: ProviderV1,
-    private readonly options: ResolvedOptions,
-  ) {
-    this.type = inner.type;
-    this.providerId = inner.providerId;
-    this.capabilities = inner.capabilities;
-    this.scope = options.scope;
-    this.instanceId = options.instanceId;
-    this.policy = options.policy;
+  constructor(inner: ProviderV1, options: ResolvedOptions) {
+    super(inner, options);
     this.queue = new DeadlineQueue(options.clock, (entry) => this.onDeadline(entry));
     this.limit = pLimit(options.concurrency);
     this.metrics = createLifecycleMetrics(options.meter, () => this.tracked.size, {
@@ -122,18 +94,7 @@ export class ManagedProvider implements LifecycleManager {
       'hodei.provider.id': this.providerId,
       'hodei.provider.type': this.type,
     });
-    // Optional methods exist exactly when the wrapped provider has them.
     if (inner.stop) this.stop = (ref, opts) => this.stopByRef(ref, opts);
-    if (inner.watch) {
-      const watch = inner.watch.bind(inner);
-      this.watch = (selector, opts) =>
-        selector.scope === this.scope ? watch(selector, opts) : emptyObservations();
-    }
-    if (inner.logs) {
-      const logs = inner.logs.bind(inner);
-      this.logs = (ref, opts) => (ref.scope === this.scope ? logs(ref, opts) : Promise.resolve([]));
-    }
-    if (inner.health) this.health = inner.health.bind(inner);
   }
 
   // ---------------------------------------------------------------- public API
@@ -291,10 +252,6 @@ export class ManagedProvider implements LifecycleManager {
     if (this.options.closeProvider) await this.inner.close?.();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
   // ------------------------------------------------- the provider contract, decorated
 
   create(request: CreateWorkerRequestV1, options: CreateOptionsV1 = {}): Promise<WorkerRecordV1> {
@@ -304,14 +261,6 @@ export class ManagedProvider implements LifecycleManager {
       ...(workerId ? { workerId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-  }
-
-  get(ref: WorkerRefV1): Promise<WorkerRecordV1 | undefined> {
-    return ref.scope === this.scope ? this.inner.get(ref) : Promise.resolve(undefined);
-  }
-
-  list(selector: WorkerSelectorV1): Promise<WorkerRecordV1[]> {
-    return selector.scope === this.scope ? this.inner.list(selector) : Promise.resolve([]);
   }
 
   /** Removes now, skipping the TTL (cleanup reason ForceCleanup). Never touches another scope. */
@@ -994,5 +943,3 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-async function* emptyObservations(): AsyncIterable<WorkerObservationV1> {}
