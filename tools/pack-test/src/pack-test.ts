@@ -41,7 +41,7 @@ interface Example {
 /** The examples run from the tarballs: one line each. */
 const examples: readonly Example[] = [
   { dir: 'examples/custom-provider', entry: 'src/main.ts' },
-  // { dir: 'examples/docker', entry: 'src/main.ts' },
+  { dir: 'examples/docker', entry: 'src/main.ts' },
 ];
 
 /** The module settings a consumer may use; the consumer must type-check under each. */

@@ -483,6 +483,72 @@ describe('orphans', () => {
   });
 });
 
+describe('races with the infrastructure', () => {
+  test('a watch event that arrives while create is still running is not lost', async () => {
+    const { provider, events, clock } = setup();
+    // A provider whose create answers with a record older than what its watch already said.
+    const slow = {
+      ...provider,
+      create: async (...args: Parameters<typeof provider.create>) => {
+        const record = await provider.create(...args);
+        await new Promise((resolve) => setImmediate(resolve)); // the watch reports "ready" now
+        return { ...record, phase: 'pending' as const, ready: false };
+      },
+    };
+    const manager = withLifecycle(slow, {
+      clock,
+      publisher: events,
+      scope: 'test',
+      instanceId: 'manager-a',
+      policy: testPolicy,
+    });
+    await manager.createWorker(workerSpec(), { workerId: 'w-1' });
+    await clock.settle();
+    expect(manager.worker('w-1')?.state).toBe('Ready');
+    events.expectSequence('w-1', ['WorkerEphemeralCreated', 'WorkerEphemeralReady']);
+    await manager.close();
+  });
+
+  test('a worker seen dying under an outside removal is a lost worker, not a finished job', async () => {
+    const { provider, events, clock, infrastructure } = setup({ capabilities: { watch: false } });
+    let dying = false;
+    const observed = {
+      ...provider,
+      list: async (...args: Parameters<typeof provider.list>) =>
+        (await provider.list(...args)).map((record) =>
+          dying ? { ...record, phase: 'failed' as const, exitCode: 137, removing: true } : record,
+        ),
+    };
+    const manager = withLifecycle(observed, {
+      clock,
+      publisher: events,
+      scope: 'test',
+      instanceId: 'manager-a',
+      policy: testPolicy,
+    });
+    await manager.createWorker(workerSpec(), { workerId: 'w-1' });
+    dying = true; // `docker rm -f` has killed it and is deleting it
+    await manager.collectGarbage();
+    await clock.settle();
+    expect(manager.worker('w-1')?.state).toBe('Ready');
+    events.expectNone('WorkerEphemeralTerminated', 'w-1');
+    infrastructure.vanish('w-1');
+    await manager.collectGarbage();
+    expect(events.ofType('OrphanWorkerDetected')[0]).toMatchObject({ kind: 'lost-worker' });
+    await manager.close();
+  });
+
+  test('with a watch, a removal is confirmed by its event instead of a read-back', async () => {
+    const { manager, infrastructure, clock } = setup();
+    await manager.createWorker(workerSpec(), { workerId: 'w-1' });
+    await clock.settle();
+    infrastructure.resetCalls();
+    await manager.remove({ workerId: 'w-1', scope: 'test' });
+    expect(infrastructure.workers()).toEqual([]);
+    expect(infrastructure.calls.get).toBe(0);
+  });
+});
+
 describe('resilience', () => {
   test('failed removals are retried with backoff and never forgotten', async () => {
     const { manager, events, infrastructure, clock } = setup({

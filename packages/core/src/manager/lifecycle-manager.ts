@@ -83,6 +83,9 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   private started: Promise<void> | undefined;
   private gcRun: Promise<GarbageCollectionSummary> | undefined;
   private cleanedSinceGc = 0;
+  private createdCount = 0;
+  /** The provider's watch stream is open: removals are confirmed by its events. */
+  private watching = false;
   private closed = false;
 
   constructor(inner: ProviderV1, options: ResolvedOptions) {
@@ -171,6 +174,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       throw error;
     }
     worker.creating = false;
+    worker.createdSeq = ++this.createdCount;
     worker.uid = record.uid;
     worker.lastSeen = this.now();
     this.transition(worker, S.Initializing);
@@ -185,6 +189,9 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     if (policy.startupTimeout !== undefined)
       this.schedule(worker, 'startup', now + policy.startupTimeout);
     this.observeRecord(worker, record);
+    const later = worker.observedWhileCreating;
+    worker.observedWhileCreating = undefined;
+    if (later) this.observe(later);
     if (worker.state === S.Initializing && !this.inner.watch) {
       this.schedule(worker, 'poll', this.now() + this.options.readinessPollInterval);
     }
@@ -225,7 +232,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
 
   worker(workerId: string): ManagedWorkerInfo | undefined {
     const worker = this.tracked.get(workerId);
-    return worker && !worker.creating ? snapshot(worker) : undefined;
+    return worker && !worker.creating && !worker.createFailed ? snapshot(worker) : undefined;
   }
 
   workers(): ManagedWorkerInfo[] {
@@ -315,6 +322,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
 
   private async runGarbageCollection(initial: boolean): Promise<GarbageCollectionSummary> {
     const startedAt = this.now();
+    const createdBeforeList = this.createdCount;
     const correlationId = randomUUID();
     const errors: string[] = [];
     let orphansDetected = 0;
@@ -332,8 +340,8 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       for (const worker of [...this.tracked.values()]) {
         if (worker.creating || worker.state === S.CleanedUp) continue;
         const record = seen.get(worker.workerId);
-        // A worker created after the list began may be missing from it: not lost.
-        if (!record && worker.createdAt >= startedAt && !worker.adopted) continue;
+        // A worker whose create returned after the list began may be missing from it: not lost.
+        if (!record && worker.createdSeq > createdBeforeList) continue;
         if (!record || (worker.uid !== undefined && record.uid !== worker.uid)) {
           if (this.vanished(worker)) orphansDetected += 1;
           continue;
@@ -369,6 +377,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     const watch = this.inner.watch!.bind(this.inner);
     let failures = 0;
     while (!this.closed) {
+      this.watching = true;
       try {
         for await (const observation of watch(
           { scope: this.scope },
@@ -378,6 +387,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
           this.observe(observation);
         }
       } catch (error) {
+        this.watching = false;
         if (this.closed) return;
         failures += 1;
         this.options.logger.warn(
@@ -385,6 +395,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
           'watch dropped; re-listing and watching again',
         );
       }
+      this.watching = false;
       if (this.closed) return;
       try {
         await sleep(this.options.clock, this.backoff(failures), this.watchAbort.signal);
@@ -399,9 +410,17 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
 
   private observe(observation: WorkerObservationV1): void {
     if (this.closed) return;
+    const workerId =
+      observation.type === 'removed' ? observation.workerId : observation.worker.workerId;
+    const creating = this.tracked.get(workerId);
+    if (creating?.creating) {
+      // Kept, and replayed once the create call returns (a watch can be faster than create).
+      creating.observedWhileCreating = observation;
+      return;
+    }
     if (observation.type === 'removed') {
       const worker = this.tracked.get(observation.workerId);
-      if (!worker || worker.creating) return;
+      if (!worker) return;
       if (worker.uid !== undefined && worker.uid !== observation.uid) return;
       this.vanished(worker);
       return;
@@ -417,6 +436,9 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     worker.lastSeen = this.now();
     worker.uid ??= record.uid;
     if (worker.creating || worker.state === S.CleanedUp) return;
+    // Being removed (by us, or out of band as `docker rm -f` does): its end is not the job's
+    // end. Our removal is confirmed when it vanishes; anyone else's makes it a lost worker.
+    if (record.removing) return;
     if (record.phase === 'succeeded' || record.phase === 'failed') {
       if (isActiveState(worker.state) || worker.state === S.Terminating) {
         void this.finish(worker, record);
@@ -709,6 +731,11 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       this.scheduleRetry(worker, 'remove', error);
       return;
     }
+    if (this.watching && worker.uid !== undefined) {
+      // The watch will report it gone; read it back only if it has not by the retry delay.
+      this.scheduleRetry(worker, 'confirm', undefined);
+      return;
+    }
     await this.confirmStep(worker);
   }
 
@@ -813,6 +840,8 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       pendingCleanupReason: undefined,
       finishing: false,
       createFailed: false,
+      observedWhileCreating: undefined,
+      createdSeq: 0,
       deadlines: undefined,
       waiters: undefined,
     };

@@ -1,5 +1,6 @@
 import type { CleanupReason, TerminationReason } from '../events/events.js';
 import type { EphemeralWorkerPolicy } from '../policy/policy.js';
+import type { WorkerObservationV1 } from '../provider/v1/provider-v1.js';
 import type { LifecycleState } from '../state/lifecycle-state.js';
 import type { Deadline } from './deadline-queue.js';
 import type { ManagedWorkerInfo } from './types.js';
@@ -50,6 +51,10 @@ export interface TrackedWorker {
   /** The create call has not returned yet, or failed: no events, only a silent cleanup. */
   creating: boolean;
   createFailed: boolean;
+  /** Order in which create calls returned (0: adopted); a resync skips those newer than its list. */
+  createdSeq: number;
+  /** The latest observation that arrived while the create call was still running. */
+  observedWhileCreating: WorkerObservationV1 | undefined;
   deadlines: Partial<Record<DeadlineKind, Deadline<DeadlineEntry>>> | undefined;
   waiters: Waiter[] | undefined;
 }

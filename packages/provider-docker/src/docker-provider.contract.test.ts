@@ -1,0 +1,65 @@
+import { runProviderContractSuite } from '@hodei/lifecycle-testkit';
+import { beforeAll, describe, test } from 'vitest';
+import { readyProbe, requireEngine, TEST_IMAGE, worker } from '../test/support.js';
+import { createDockerProvider, dockerCapabilities } from './index.js';
+
+beforeAll(requireEngine);
+
+runProviderContractSuite({
+  test,
+  describe,
+  suiteName: 'docker provider: contract v1',
+  capabilities: dockerCapabilities,
+  createProvider: async () => {
+    let calls = 0;
+    const provider = createDockerProvider({
+      providerId: 'docker-contract',
+      onRequest: () => {
+        calls += 1;
+      },
+    });
+    return { provider, countCalls: () => calls, cleanup: () => provider.close() };
+  },
+  fixtures: {
+    longRunning: worker(),
+    completes: (exitCode) => worker({ WORKER_SLEEP: '1', WORKER_EXIT_CODE: String(exitCode) }),
+    // Prints three lines, then exits quietly on SIGTERM (the image's /worker would log it).
+    withLogs: {
+      spec: worker(
+        {},
+        {
+          command: ['/bin/sh', '-c'],
+          args: [
+            'for i in 1 2 3; do echo "log line $i"; done; trap "exit 143" TERM; sleep 3600 & wait',
+          ],
+        },
+      ),
+      lines: ['log line 1', 'log line 2', 'log line 3'],
+    },
+    invalidSpecs: {
+      'unknown docker extension field': {
+        image: TEST_IMAGE,
+        extensions: { docker: { hostPid: true } },
+      },
+      'privileged without allowPrivileged': {
+        image: TEST_IMAGE,
+        extensions: { docker: { privileged: true } },
+      },
+      'relative bind mount': {
+        image: TEST_IMAGE,
+        extensions: { docker: { mounts: [{ type: 'bind', source: 'data', target: '/data' }] } },
+      },
+      'healthcheck without command': {
+        image: TEST_IMAGE,
+        extensions: { docker: { healthcheck: { ...readyProbe, command: [] } } },
+      },
+      'cpu below 0.01': { image: TEST_IMAGE, resources: { cpu: '5m' } },
+      'annotation clashing with a label': {
+        image: TEST_IMAGE,
+        labels: { team: 'a' },
+        annotations: { team: 'b' },
+      },
+    },
+  },
+  timeouts: { readyMs: 20_000, completeMs: 20_000, removeMs: 20_000, gracePeriodMs: 1_000 },
+});

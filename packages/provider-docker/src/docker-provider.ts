@@ -1,0 +1,503 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  CancelledError,
+  ClosedError,
+  type CreateOptionsV1,
+  type CreateWorkerRequestV1,
+  defineProviderPlugin,
+  InvalidSpecError,
+  type LifecycleError,
+  type LogsOptionsV1,
+  labelValueProblem,
+  OwnershipKeys,
+  type ProviderCapabilitiesV1,
+  ProviderError,
+  type ProviderHealthV1,
+  type ProviderV1,
+  type RemoveOptionsV1,
+  type StopOptionsV1,
+  type WatchOptionsV1,
+  WorkerNotFoundError,
+  type WorkerObservationV1,
+  type WorkerRecordV1,
+  type WorkerRefV1,
+  type WorkerSelectorV1,
+} from '@hodei/lifecycle-core';
+import { DockerClient } from './client.js';
+import { containerName, prepareContainer } from './container-config.js';
+import { engineMessage, httpStatusOf, isAbort, isRetryable, toLifecycleError } from './errors.js';
+import { logLines } from './logs.js';
+import { type ContainerInspect, inspectToRecord, summaryToRecord } from './records.js';
+import {
+  type DockerProviderSettings,
+  describeConnection,
+  type ResolvedDockerSettings,
+  resolveDockerSettings,
+} from './settings.js';
+import { type ObservedContainer, watchContainers } from './watch.js';
+
+/** What the Docker provider declares: everything but native deadlines and TTLs. */
+export const dockerCapabilities: ProviderCapabilitiesV1 = Object.freeze({
+  stop: true,
+  watch: true,
+  logs: true,
+  health: true,
+  nativeDeadline: false,
+  nativeTtl: false,
+});
+
+const workerIdPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const containerIdPattern = /^[a-f0-9]{12,64}$/;
+
+/** Only well-formed refs reach the engine (names and ids become URL paths). */
+function refProblem(ref: WorkerRefV1): string | undefined {
+  if (ref == null || typeof ref !== 'object') return 'must be an object';
+  if (typeof ref.workerId !== 'string' || !workerIdPattern.test(ref.workerId)) {
+    return 'workerId is not a valid worker id';
+  }
+  if (typeof ref.scope !== 'string' || ref.scope === '' || labelValueProblem(ref.scope)) {
+    return 'scope is not a valid scope';
+  }
+  if (ref.uid !== undefined && !(typeof ref.uid === 'string' && containerIdPattern.test(ref.uid))) {
+    return 'uid is not a container id';
+  }
+  return undefined;
+}
+
+const graceSeconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+
+/** Who a container is, from its (immutable) labels. */
+interface Identity {
+  readonly scope: string;
+  readonly workerId: string;
+  readonly tty: boolean;
+}
+
+/** A container to act on: its id, and its state when it was just inspected. */
+interface Target {
+  readonly id: string;
+  readonly tty: boolean;
+  readonly state: ContainerInspect['State'] | undefined;
+}
+
+const IDENTITY_CACHE_SIZE = 10_000;
+
+const finished = (record: WorkerRecordV1) =>
+  record.phase === 'succeeded' || record.phase === 'failed';
+
+/** True when `a` is a later state of the same container than `b` (ready, or ended). */
+const isFurther = (a: WorkerRecordV1, b: WorkerRecordV1) =>
+  a.uid === b.uid && ((finished(a) && !finished(b)) || (a.ready && !b.ready && !finished(b)));
+
+const finishedKnown = (observed: ObservedContainer | undefined) =>
+  observed !== undefined && finished(observed.record);
+
+const observedOf = (info: ContainerInspect): ObservedContainer => ({
+  record: inspectToRecord(info),
+  hasHealth: info.State.Health != null,
+});
+
+class DockerEngineProvider implements DockerProvider {
+  readonly specificationVersion = 'v1' as const;
+  readonly type = 'docker';
+  readonly providerId: string;
+  readonly capabilities = dockerCapabilities;
+
+  private readonly client: DockerClient;
+  private readonly watches = new Set<AbortController>();
+  /**
+   * Container id -> the identity its labels gave it. Docker labels never change and ids are
+   * never reused, so a ref whose uid is known here needs no inspection to be checked.
+   */
+  private readonly identities = new Map<string, Identity>();
+  /** Containers this provider is stopping or removing now (id -> calls under way). */
+  private readonly stopping = new Map<string, number>();
+  /** Container id -> its last state known to the watches (seeded by create). */
+  private readonly observed = new Map<string, ObservedContainer>();
+  private closed = false;
+
+  constructor(private readonly settings: ResolvedDockerSettings) {
+    this.providerId = settings.providerId;
+    this.client = new DockerClient(settings);
+  }
+
+  async create(
+    request: CreateWorkerRequestV1,
+    options: CreateOptionsV1 = {},
+  ): Promise<WorkerRecordV1> {
+    this.assertOpen();
+    // Everything refusable is refused before the first engine call.
+    const { name, body, spec } = prepareContainer(request.spec, request.ownership, this.settings);
+    const { signal } = options;
+    const what = `Creating worker ${request.ownership.workerId}`;
+    if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+
+    let id: string;
+    try {
+      // The caller's signal is checked between calls, never cut into one: an interrupted
+      // create would leave the engine's state unknown.
+      id = await this.client.createContainer(name, body);
+    } catch (error) {
+      throw this.createFailure(error, name, spec.image);
+    }
+    try {
+      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+      await this.client.start(id);
+      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+      const info = await this.client.inspect(id);
+      this.remember(info);
+      const observed = observedOf(info);
+      const watched = this.observed.get(id);
+      // The watch goes on from this state: its start and health events then cost no call.
+      if (!watched) this.observe(id, observed);
+      // A watch may have seen it further along meanwhile (ready, or already ended) while
+      // this inspection was under way: the caller gets the furthest state known.
+      const record =
+        watched && isFurther(watched.record, observed.record) ? watched.record : observed.record;
+      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+      return record;
+    } catch (error) {
+      // Leave nothing behind: the half-made container goes, then the original failure surfaces.
+      try {
+        await this.client.remove(id);
+      } catch (cleanupError) {
+        const status = httpStatusOf(cleanupError);
+        if (status !== 404 && status !== 409) {
+          throw new ProviderError(
+            this.providerId,
+            `${what}: container ${name} could not be removed after a failed or cancelled start; remove it by worker id (${engineMessage(cleanupError)})`,
+            { retryable: true, cause: cleanupError, status: status ?? 'ECLEANUP' },
+          );
+        }
+      }
+      if (CancelledError.isInstance(error)) throw error;
+      throw this.fail(`start container ${name}`, error);
+    }
+  }
+
+  async get(ref: WorkerRefV1): Promise<WorkerRecordV1 | undefined> {
+    this.assertOpen();
+    const info = await this.find(ref);
+    return info ? inspectToRecord(info) : undefined;
+  }
+
+  async list(selector: WorkerSelectorV1): Promise<WorkerRecordV1[]> {
+    this.assertOpen();
+    const scope = selector?.scope;
+    if (typeof scope !== 'string' || scope === '' || labelValueProblem(scope)) return [];
+    const extra = Object.entries(selector.labels ?? {});
+    let summaries: Awaited<ReturnType<DockerClient['list']>>;
+    try {
+      summaries = await this.client.list([
+        `${OwnershipKeys.managedBy}=${scope}`,
+        ...extra.map(([key, value]) => `${key}=${value}`),
+      ]);
+    } catch (error) {
+      throw this.fail('list containers', error);
+    }
+    const now = Date.now();
+    return summaries
+      .filter((summary) => {
+        const labels = summary.Labels ?? {};
+        return (
+          labels[OwnershipKeys.managedBy] === scope &&
+          Boolean(labels[OwnershipKeys.workerId]) &&
+          extra.every(([key, value]) => labels[key] === value)
+        );
+      })
+      .map((summary) => summaryToRecord(summary, now));
+  }
+
+  async remove(ref: WorkerRefV1, options: RemoveOptionsV1 = {}): Promise<void> {
+    this.assertOpen();
+    const { signal } = options;
+    const what = `Removing worker ${ref?.workerId}`;
+    if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+    const target = await this.resolve(ref, signal);
+    if (!target || target.state?.Status === 'removing') return; // gone, or going: success
+    const grace = options.gracePeriodMs ?? this.settings.defaultGracePeriodMs;
+    // Known to have ended (the watch saw it exit): nothing to stop, so no stop call.
+    const ended = !target.state && finishedKnown(this.observed.get(target.id));
+    if (!ended && (!target.state || target.state.Running || target.state.Restarting)) {
+      try {
+        await this.stopContainer(target.id, graceSeconds(grace), signal);
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return;
+        // A stop refused for another reason still ends in the forced removal below.
+        if (isAbort(error) || isRetryable(error)) {
+          throw this.fail(`stop container ${target.id}`, error);
+        }
+      }
+    }
+    try {
+      await this.client.remove(target.id, signal ? { signal } : {});
+    } catch (error) {
+      const status = httpStatusOf(error);
+      // 404: already gone. 409: "removal of container ... is already in progress".
+      if (status === 404 || status === 409) return;
+      throw this.fail(`remove container ${target.id}`, error);
+    }
+  }
+
+  async stop(ref: WorkerRefV1, options: StopOptionsV1 = {}): Promise<void> {
+    this.assertOpen();
+    const { signal } = options;
+    if (signal?.aborted) {
+      throw new CancelledError(`Stopping worker ${ref?.workerId}`, { cause: signal.reason });
+    }
+    const target = await this.resolve(ref, signal);
+    if (!target) throw new WorkerNotFoundError(ref.workerId);
+    if (target.state && !target.state.Running && !target.state.Restarting) return;
+    const grace = options.gracePeriodMs ?? this.settings.defaultGracePeriodMs;
+    try {
+      // A container that is not running answers 304, which is success.
+      await this.stopContainer(target.id, graceSeconds(grace), signal);
+    } catch (error) {
+      if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);
+      throw this.fail(`stop container ${target.id}`, error);
+    }
+  }
+
+  async logs(ref: WorkerRefV1, options: LogsOptionsV1 = {}): Promise<string[]> {
+    this.assertOpen();
+    const tail = options.tail;
+    if (tail !== undefined && !(Number.isSafeInteger(tail) && tail >= 0)) {
+      throw new ProviderError(this.providerId, 'logs: tail must be a whole number >= 0', {
+        retryable: false,
+      });
+    }
+    const target = await this.resolve(ref);
+    if (!target) throw new WorkerNotFoundError(ref.workerId);
+    if (tail === 0) return [];
+    try {
+      const bytes = await this.client.logs(target.id, tail);
+      return logLines(bytes, target.tty);
+    } catch (error) {
+      if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);
+      throw this.fail(`read logs of container ${target.id}`, error);
+    }
+  }
+
+  async *watch(
+    selector: WorkerSelectorV1,
+    options: WatchOptionsV1,
+  ): AsyncGenerator<WorkerObservationV1> {
+    this.assertOpen();
+    const scope = selector?.scope;
+    if (typeof scope !== 'string' || scope === '' || labelValueProblem(scope)) return;
+    const labels = selector.labels ?? {};
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal.reason);
+    if (options.signal.aborted) return;
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    this.watches.add(controller);
+    try {
+      yield* watchContainers(scope, labels, controller.signal, {
+        open: (filters, since, signal) => this.client.events(filters, since, signal),
+        inspect: async (uid) => {
+          const info = await this.inspectScoped(uid, scope, undefined);
+          if (!info) return undefined;
+          const observed = observedOf(info);
+          this.observe(uid, observed);
+          return observed;
+        },
+        recall: (uid) => this.observed.get(uid),
+        stopping: (uid) => this.stopping.has(uid),
+        remember: (uid, observed) => this.observe(uid, observed),
+        list: () => this.list({ scope, labels }),
+        now: () => Date.now(),
+        sleep: (ms, signal) => delay(ms, undefined, { signal }),
+        reconnectTimeoutMs: this.settings.watchReconnectTimeoutMs,
+        fail: (error) => this.fail('watch events', error),
+      });
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+      this.watches.delete(controller);
+      controller.abort();
+    }
+  }
+
+  async health(): Promise<ProviderHealthV1> {
+    if (this.closed) return { healthy: false, message: 'the provider is closed' };
+    try {
+      await this.client.ping();
+      return { healthy: true };
+    } catch (error) {
+      return {
+        healthy: false,
+        message: `Docker engine at ${describeConnection(this.settings.connection)} does not answer: ${engineMessage(error)}`,
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const controller of this.watches) controller.abort();
+    this.watches.clear();
+    this.client.close();
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /**
+   * The container of a ref, after checking its labels: the scope and the worker id must match
+   * (with `uid`, that exact container). Undefined when there is none: another scope's
+   * container is never returned, so it is never touched.
+   */
+  private async find(
+    ref: WorkerRefV1,
+    signal?: AbortSignal,
+  ): Promise<ContainerInspect | undefined> {
+    if (refProblem(ref)) return undefined;
+    const info = await this.inspectScoped(
+      ref.uid ?? containerName(ref.scope, ref.workerId),
+      ref.scope,
+      ref.workerId,
+      signal,
+    );
+    if (info && ref.uid !== undefined && !info.Id.startsWith(ref.uid)) return undefined;
+    return info;
+  }
+
+  /**
+   * The container a ref names. With a uid already seen, from the identity cache (no call; the
+   * state is then unknown); else by inspection.
+   */
+  private async resolve(ref: WorkerRefV1, signal?: AbortSignal): Promise<Target | undefined> {
+    if (refProblem(ref)) return undefined;
+    const known = ref.uid === undefined ? undefined : this.identities.get(ref.uid);
+    if (known && ref.uid !== undefined) {
+      if (known.scope !== ref.scope || known.workerId !== ref.workerId) return undefined;
+      return { id: ref.uid, tty: known.tty, state: undefined };
+    }
+    const info = await this.find(ref, signal);
+    return info ? { id: info.Id, tty: info.Config.Tty === true, state: info.State } : undefined;
+  }
+
+  /** docker stop, with the exit it causes marked as expected for the watches. */
+  private async stopContainer(id: string, seconds: number, signal?: AbortSignal): Promise<void> {
+    this.stopping.set(id, (this.stopping.get(id) ?? 0) + 1);
+    try {
+      await this.client.stop(id, seconds, signal ? { signal } : {});
+    } finally {
+      // The die event trails the answer a little: keep the mark a moment longer.
+      setTimeout(() => {
+        const left = (this.stopping.get(id) ?? 1) - 1;
+        if (left <= 0) this.stopping.delete(id);
+        else this.stopping.set(id, left);
+      }, 1_000).unref();
+    }
+  }
+
+  private observe(uid: string, observed: ObservedContainer | undefined): void {
+    if (observed === undefined) {
+      this.observed.delete(uid);
+      return;
+    }
+    if (!this.observed.has(uid) && this.observed.size >= IDENTITY_CACHE_SIZE) {
+      const oldest = this.observed.keys().next().value;
+      if (oldest !== undefined) this.observed.delete(oldest);
+    }
+    this.observed.set(uid, observed);
+  }
+
+  private remember(info: ContainerInspect): void {
+    const labels = info.Config?.Labels ?? {};
+    const scope = labels[OwnershipKeys.managedBy];
+    const workerId = labels[OwnershipKeys.workerId];
+    if (!scope || !workerId || this.identities.has(info.Id)) return;
+    if (this.identities.size >= IDENTITY_CACHE_SIZE) {
+      const oldest = this.identities.keys().next().value;
+      if (oldest !== undefined) this.identities.delete(oldest);
+    }
+    this.identities.set(info.Id, { scope, workerId, tty: info.Config.Tty === true });
+  }
+
+  /** Inspects a container by id or name; undefined unless it carries the scope (and worker id). */
+  private async inspectScoped(
+    target: string,
+    scope: string,
+    workerId: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ContainerInspect | undefined> {
+    let info: ContainerInspect;
+    try {
+      info = await this.client.inspect(target, signal ? { signal } : {});
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return undefined;
+      throw this.fail(`inspect container ${target}`, error);
+    }
+    const labels = info.Config?.Labels ?? {};
+    if (labels[OwnershipKeys.managedBy] !== scope || !labels[OwnershipKeys.workerId])
+      return undefined;
+    if (workerId !== undefined && labels[OwnershipKeys.workerId] !== workerId) return undefined;
+    return info;
+  }
+
+  /** A failed container create, with the refusals a caller can act on made explicit. */
+  private createFailure(error: unknown, name: string, image: string): LifecycleError {
+    const status = httpStatusOf(error);
+    const message = engineMessage(error);
+    if (status === 404 && /no such image/i.test(message)) {
+      return new ProviderError(
+        this.providerId,
+        `image ${image} is not on the engine, and this provider never pulls: load or build it first (${message})`,
+        { retryable: false, status, cause: error },
+      );
+    }
+    if (status === 409) {
+      return new ProviderError(
+        this.providerId,
+        `container ${name} already exists: the worker id is in use in this scope (${message})`,
+        { retryable: false, status, cause: error },
+      );
+    }
+    if (status === 400) {
+      // The engine refused the configuration itself (a CPU limit above the host's...): nothing
+      // was created, and the same spec will always be refused.
+      const path = /cpu/i.test(message)
+        ? 'resources.cpu'
+        : /memory/i.test(message)
+          ? 'resources.memory'
+          : '';
+      return new InvalidSpecError([{ path, message: `Docker refused it: ${message}` }], {
+        cause: error,
+      });
+    }
+    return this.fail(`create container ${name}`, error);
+  }
+
+  private fail(what: string, error: unknown): LifecycleError {
+    return toLifecycleError(this.providerId, what, error);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError(`Docker provider ${this.providerId}`);
+  }
+}
+
+/** The Docker provider: contract v1 with every optional method present. */
+export type DockerProvider = ProviderV1 &
+  Required<Pick<ProviderV1, 'stop' | 'watch' | 'logs' | 'health' | 'close'>> & {
+    readonly type: 'docker';
+  };
+
+/**
+ * A provider of workers as Docker containers. Settings are validated now (InvalidOptionsError);
+ * no connection is made until the first call.
+ *
+ * @example
+ * const provider = createDockerProvider({ providerId: 'ci-docker' });
+ * await using workers = withLifecycle(provider, { policy: 'docker' });
+ */
+export function createDockerProvider(settings: DockerProviderSettings = {}): DockerProvider {
+  return new DockerEngineProvider(resolveDockerSettings(settings));
+}
+
+/** The plugin: `createProviderRegistry([dockerProviderPlugin]).create('docker', settings)`. */
+export const dockerProviderPlugin = defineProviderPlugin({
+  type: 'docker',
+  description: 'Workers as Docker containers (dockerode)',
+  create: (settings: DockerProviderSettings) => createDockerProvider(settings),
+});

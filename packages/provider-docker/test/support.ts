@@ -1,0 +1,138 @@
+/**
+ * Shared by the tests that run against the real engine (tools/docker-env/bin/up). Nothing
+ * here skips: when no engine answers, the tests fail and say so.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { WorkerSpec } from '@hodei/lifecycle-core';
+import Docker from 'dockerode';
+
+export const TEST_IMAGE = 'hodei-test-worker:1';
+
+/** A raw engine client for the tests' own checks and out-of-band actions. */
+export const docker = new Docker();
+
+/** The readiness probe of the test image (tools/docker-env/README.md). */
+export const readyProbe = {
+  command: 'test -f /tmp/ready',
+  intervalMs: 250,
+  retries: 1,
+} as const;
+
+/** A worker of the test image, driven by its WORKER_* environment variables. */
+export function worker(
+  env: Record<string, string> = {},
+  extra: Partial<WorkerSpec> = {},
+): WorkerSpec {
+  return {
+    image: TEST_IMAGE,
+    env,
+    ...extra,
+    extensions: { docker: { healthcheck: readyProbe }, ...extra.extensions },
+  };
+}
+
+/** Fails, saying what it needed, when no engine answers or the test image is missing. */
+export async function requireEngine(): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new Error(
+      `no Docker engine answers on ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}: run tools/docker-env/bin/up (${String(error)})`,
+    );
+  }
+  try {
+    await docker.getImage(TEST_IMAGE).inspect();
+  } catch {
+    throw new Error(`image ${TEST_IMAGE} is missing: run tools/docker-env/bin/up`);
+  }
+}
+
+/**
+ * Polls `read` until `done` holds; fails with what it waited for and the last value seen.
+ * The bound is a safety net against hanging, not an assertion about speed.
+ */
+export async function waitUntil<T>(
+  what: string,
+  read: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${safeJson(value)}`,
+      );
+    }
+    await delay(intervalMs);
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Containers carrying `hodei.io/managed-by=<scope>`, straight from the engine. */
+export async function containersOf(scope: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`hodei.io/managed-by=${scope}`] } });
+}
+
+/** Force-removes every container of these scopes (afterAll of each file). */
+export async function purgeScopes(scopes: Iterable<string>): Promise<void> {
+  for (const scope of scopes) {
+    for (const info of await containersOf(scope)) {
+      await docker
+        .getContainer(info.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    }
+  }
+}
+
+/** A scope name unique to this run. */
+export function uniqueScope(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+}
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The fixtures run as separate node processes on the built packages: core's dist must exist
+ * (turbo builds dependencies first), and this package's dist is rebuilt when src is newer.
+ */
+export function ensureBuilt(): void {
+  const require = createRequire(import.meta.url);
+  try {
+    require.resolve('@hodei/lifecycle-core');
+  } catch {
+    throw new Error('@hodei/lifecycle-core is not built: run pnpm build at the repository root');
+  }
+  const dist = join(packageDir, 'dist', 'index.js');
+  const builtAt = existsSync(dist) ? statSync(dist).mtimeMs : 0;
+  if (builtAt >= newestMtime(join(packageDir, 'src'))) return;
+  const tsupPackage = require.resolve('tsup/package.json');
+  const tsup = join(dirname(tsupPackage), 'dist', 'cli-default.js');
+  execFileSync(process.execPath, [tsup], { cwd: packageDir, stdio: 'pipe' });
+}
