@@ -217,6 +217,7 @@ start_apiserver() {
     --endpoint-reconciler-type=none \
     --allow-privileged=true \
     --profiling=false \
+    --kubelet-preferred-address-types=InternalIP \
     --v=1
 }
 
@@ -264,6 +265,8 @@ start_kwok() {
     --node-port="${KWOK_PORT}" \
     --cidr=127.64.0.1/16 \
     --server-address="127.0.0.1:${KWOK_PORT}" \
+    --tls-cert-file="${PKI}/apiserver.crt" \
+    --tls-private-key-file="${PKI}/apiserver.key" \
     --node-lease-duration-seconds=40 \
     -v=INFO
 }

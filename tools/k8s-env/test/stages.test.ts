@@ -105,6 +105,32 @@ describe.concurrent('kwok pod stages', () => {
   );
 
   test(
+    'pod logs are served through the API server (kwok ClusterLogs)',
+    async () => {
+      const { core } = await connect();
+      await core.createNamespacedPod({ namespace: ns, body: podSpec('logs') });
+      const pod = await waitForPod(
+        core,
+        ns,
+        'logs',
+        'Running',
+        (p) => p.status?.phase === 'Running',
+      );
+      const container = pod.spec?.containers[0]?.name ?? '';
+      const log = await core.readNamespacedPodLog({ name: 'logs', namespace: ns, container });
+      expect(log.trim().split('\n')).toEqual(['hello', 'from kwok']);
+      const tail = await core.readNamespacedPodLog({
+        name: 'logs',
+        namespace: ns,
+        container,
+        tailLines: 1,
+      });
+      expect(tail.trim()).toBe('from kwok');
+    },
+    T,
+  );
+
+  test(
     'never-ready: Running but Ready=false',
     async () => {
       const { core } = await connect();

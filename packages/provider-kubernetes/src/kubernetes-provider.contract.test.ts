@@ -1,0 +1,72 @@
+/**
+ * The testkit's provider contract suite against the real API server (tools/k8s-env), with the
+ * provider running under a ServiceAccount token bound to the shipped Role alone, not as admin.
+ */
+import { runProviderContractSuite } from '@hodei/lifecycle-testkit';
+import { afterAll, describe, test } from 'vitest';
+import {
+  createWorkerNamespace,
+  deleteNamespace,
+  image,
+  KWOK_LOG_LINES,
+  providerFor,
+  type WorkerNamespace,
+  worker,
+} from '../test/support.js';
+import { kubernetesCapabilities } from './index.js';
+
+let ns: Promise<WorkerNamespace> | undefined;
+const namespace = () => {
+  ns ??= createWorkerNamespace('contract');
+  return ns;
+};
+
+afterAll(async () => {
+  if (ns) await deleteNamespace((await ns).namespace);
+});
+
+runProviderContractSuite({
+  test,
+  describe,
+  suiteName: 'provider contract v1 (kubernetes, least-privilege Role)',
+  capabilities: kubernetesCapabilities,
+  createProvider: async () => {
+    const { provider, calls } = providerFor(await namespace(), { providerId: 'k8s-contract' });
+    return { provider, countCalls: calls, cleanup: () => provider.close() };
+  },
+  fixtures: {
+    longRunning: worker(),
+    completes: (exitCode) => worker({ exitCode, runFor: '1s' }),
+    // kwok serves the same log file for every pod (tools/k8s-env: ClusterLogs).
+    withLogs: { spec: worker(), lines: [...KWOK_LOG_LINES] },
+    invalidSpecs: {
+      'unknown kubernetes extension field': {
+        image,
+        extensions: { kubernetes: { hostNetwork: true } },
+      },
+      'invalid node selector value': {
+        image,
+        extensions: { kubernetes: { nodeSelector: { zone: 'not valid!' } } },
+      },
+      'toleration with a value and operator Exists': {
+        image,
+        extensions: { kubernetes: { tolerations: [{ key: 'a', operator: 'Exists', value: 'b' }] } },
+      },
+      'negative runAsUser': {
+        image,
+        extensions: { kubernetes: { securityContext: { runAsUser: -1 } } },
+      },
+      'service account name with capitals': {
+        image,
+        extensions: { kubernetes: { serviceAccountName: 'Not-A-Name' } },
+      },
+    },
+  },
+  timeouts: {
+    readyMs: 20_000,
+    completeMs: 20_000,
+    removeMs: 20_000,
+    gracePeriodMs: 1_000,
+    pollIntervalMs: 100,
+  },
+});

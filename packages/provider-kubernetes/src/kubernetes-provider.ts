@@ -1,0 +1,477 @@
+/**
+ * The Kubernetes provider: one pod per worker, in one namespace. See README.md for what the
+ * manager enforces and what the kubelet does.
+ */
+import {
+  CancelledError,
+  type CreateOptionsV1,
+  type CreateWorkerRequestV1,
+  defineProviderPlugin,
+  InvalidOptionsError,
+  InvalidSpecError,
+  type LogsOptionsV1,
+  labelKeyProblem,
+  labelValueProblem,
+  OwnershipKeys,
+  type ProviderCapabilitiesV1,
+  ProviderError,
+  type ProviderHealthV1,
+  type ProviderV1,
+  type RemoveOptionsV1,
+  type StopOptionsV1,
+  stampOwnership,
+  type ValidationIssue,
+  validateWorkerSpec,
+  type WatchOptionsV1,
+  WorkerNotFoundError,
+  type WorkerObservationV1,
+  type WorkerRecordV1,
+  type WorkerRefV1,
+  type WorkerSelectorV1,
+} from '@hodei/lifecycle-core';
+import {
+  cancelled,
+  createErrorOf,
+  httpStatusOf,
+  KubeHttpError,
+  toLifecycleError,
+} from './errors.js';
+import { validateKubernetesExtension } from './extension.js';
+import { defaultNamespace, KubeClient, loadKubeConfig } from './kube-client.js';
+import {
+  buildPod,
+  type PodObject,
+  podBelongsTo,
+  podName,
+  podToRecord,
+  scopeSelector,
+  WORKER_CONTAINER,
+} from './pod.js';
+import { type KubernetesProviderSettings, resolveKubernetesSettings } from './settings.js';
+import { watchPods } from './watch.js';
+
+/** What the Kubernetes provider declares. */
+export const kubernetesCapabilities: ProviderCapabilitiesV1 = Object.freeze({
+  stop: true,
+  watch: true,
+  logs: true,
+  health: true,
+  nativeDeadline: true,
+  nativeTtl: false,
+});
+
+/** The Kubernetes provider; `namespace` is where its pods live. */
+export interface KubernetesProvider extends ProviderV1 {
+  readonly type: 'kubernetes';
+  readonly namespace: string;
+  /** The API server's URL. */
+  readonly server: string;
+  stop(ref: WorkerRefV1, options?: StopOptionsV1): Promise<void>;
+  watch(selector: WorkerSelectorV1, options: WatchOptionsV1): AsyncIterable<WorkerObservationV1>;
+  logs(ref: WorkerRefV1, options?: LogsOptionsV1): Promise<string[]>;
+  health(): Promise<ProviderHealthV1>;
+  close(): Promise<void>;
+}
+
+/** Creates the provider. Settings are validated now (InvalidOptionsError listing every problem). */
+export function createKubernetesProvider(
+  settings: KubernetesProviderSettings = {},
+): KubernetesProvider {
+  const resolved = resolveKubernetesSettings(settings);
+  const kc = loadKubeConfig(resolved.source, resolved.context);
+  const namespace = resolved.namespace ?? defaultNamespace(kc, resolved.source);
+  const client = new KubeClient(kc, resolved);
+  const { providerId } = resolved;
+  const podsPath = `/api/v1/namespaces/${namespace}/pods`;
+  const podPath = (name: string) => `${podsPath}/${name}`;
+  const closing = new AbortController();
+
+  const fail = (what: string, error: unknown): never => {
+    throw toLifecycleError(providerId, what, error);
+  };
+
+  /** GET the pod of a worker; undefined when absent, of another scope, or another incarnation. */
+  async function readPod(ref: WorkerRefV1, signal?: AbortSignal): Promise<PodObject | undefined> {
+    assertRef(ref);
+    let pod: PodObject;
+    try {
+      pod = await client.request<PodObject>('GET', podPath(podName(ref.scope, ref.workerId)), {
+        signal,
+      });
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+    if (!podBelongsTo(pod, ref.scope, ref.workerId)) return undefined;
+    if (ref.uid !== undefined && pod.metadata?.uid !== ref.uid) return undefined;
+    return pod;
+  }
+
+  /** DELETE with the uid precondition. True when accepted; false when gone or replaced. */
+  async function deletePod(
+    name: string,
+    uid: string,
+    gracePeriodSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<PodObject | false> {
+    try {
+      const answer = await client.request<PodObject>('DELETE', podPath(name), {
+        signal,
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          gracePeriodSeconds,
+          preconditions: { uid },
+        },
+      });
+      return answer ?? {};
+    } catch (error) {
+      const status = httpStatusOf(error);
+      // 404: already gone. 409: the uid precondition failed, a different pod holds the name now.
+      if (status === 404 || status === 409) return false;
+      throw error;
+    }
+  }
+
+  /** Pods being deleted, by uid: the timer that force-deletes one still Terminating too long. */
+  const escalations = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * A pod still Terminating `forceDeleteAfterMs` past the end of its grace period (a dead node,
+   * a hung kubelet) is force-deleted (gracePeriodSeconds 0), still pinned to its uid. Runs in
+   * the background, so a remove never holds the caller for a whole grace period.
+   */
+  function scheduleEscalation(name: string, uid: string, graceEndsAt: number): void {
+    if (escalations.has(uid) || closing.signal.aborted) return;
+    const delay = Math.max(0, graceEndsAt - Date.now()) + resolved.forceDeleteAfterMs;
+    const timer = setTimeout(async () => {
+      escalations.delete(uid);
+      try {
+        const pod = await client.request<PodObject>('GET', podPath(name));
+        if (pod.metadata?.uid !== uid || !pod.metadata?.deletionTimestamp) return;
+        await deletePod(name, uid, 0);
+      } catch {
+        // gone (404), closed, or unreachable: the next remove() schedules it again
+      }
+    }, delay);
+    timer.unref();
+    escalations.set(uid, timer);
+  }
+
+  const provider: KubernetesProvider = {
+    specificationVersion: 'v1',
+    type: 'kubernetes',
+    providerId,
+    namespace,
+    server: client.server,
+    capabilities: kubernetesCapabilities,
+
+    async create(request: CreateWorkerRequestV1, options: CreateOptionsV1 = {}) {
+      const { signal } = options;
+      // Everything that can be refused is refused before any request.
+      const spec = validateWorkerSpec(request?.spec);
+      const { extension, issues } = validateKubernetesExtension(spec.extensions.kubernetes);
+      if (issues.length > 0) throw new InvalidSpecError(issues);
+      const stamp = stampOwnership(request.ownership);
+      const { ownership } = request;
+      const pod = buildPod({
+        namespace,
+        spec,
+        ownership,
+        stamp,
+        extension,
+        terminationGracePeriodSeconds: Math.ceil(resolved.defaultGracePeriodMs / 1000),
+        now: Date.now(),
+      });
+      const name = pod.metadata!.name!;
+      const what = `Creating worker ${ownership.workerId}`;
+      if (signal?.aborted) throw cancelled(what, signal.reason);
+      let created: PodObject;
+      try {
+        // Not cancelled midway: once sent, its answer tells what to remove.
+        created = await client.request<PodObject>('POST', podsPath, { body: pod });
+      } catch (error) {
+        if (signal?.aborted) {
+          await removeAfterCancel(name, undefined, ownership.scope, ownership.workerId);
+          throw cancelled(what, signal.reason);
+        }
+        if (httpStatusOf(error) === 409) {
+          throw new ProviderError(
+            providerId,
+            `${what}: a pod named ${name} already exists in namespace ${namespace} (worker id ${ownership.workerId} is taken in scope ${ownership.scope})`,
+            { status: 409, retryable: false, cause: error },
+          );
+        }
+        throw createErrorOf(providerId, what, error);
+      }
+      if (signal?.aborted) {
+        await removeAfterCancel(name, created.metadata?.uid, ownership.scope, ownership.workerId);
+        throw cancelled(what, signal.reason);
+      }
+      const record = podToRecord(created);
+      if (!record) {
+        throw new ProviderError(providerId, `${what}: the API server answered without a pod`, {
+          retryable: false,
+        });
+      }
+      return record;
+    },
+
+    async get(ref) {
+      try {
+        const pod = await readPod(ref);
+        return pod ? podToRecord(pod) : undefined;
+      } catch (error) {
+        return fail(`Reading worker ${ref?.workerId}`, error);
+      }
+    },
+
+    async list(selector) {
+      assertSelector(selector);
+      try {
+        const list = await client.request<{ items?: PodObject[] }>(
+          'GET',
+          `${podsPath}?labelSelector=${encodeURIComponent(scopeSelector(selector.scope, selector.labels))}`,
+        );
+        const records: WorkerRecordV1[] = [];
+        for (const pod of list.items ?? []) {
+          if (!podBelongsTo(pod, selector.scope)) continue;
+          const record = podToRecord(pod);
+          if (record) records.push(record);
+        }
+        return records;
+      } catch (error) {
+        return fail(`Listing scope ${selector.scope}`, error);
+      }
+    },
+
+    async remove(ref, options: RemoveOptionsV1 = {}) {
+      const { signal } = options;
+      const what = `Removing worker ${ref?.workerId}`;
+      if (signal?.aborted) throw cancelled(what, signal.reason);
+      const gracePeriodMs = options.gracePeriodMs ?? resolved.defaultGracePeriodMs;
+      assertGrace(gracePeriodMs);
+      try {
+        const pod = await readPod(ref, signal);
+        if (!pod) return; // gone, another scope's, or another incarnation: nothing to do
+        const name = pod.metadata!.name!;
+        const uid = pod.metadata!.uid!;
+        const grace = Math.ceil(gracePeriodMs / 1000);
+        const graceEnds = Date.parse(pod.metadata?.deletionTimestamp ?? '');
+        if (!Number.isNaN(graceEnds) && graceEnds <= Date.now() + grace * 1000) {
+          // Already being deleted, ending no later than asked: escalate if it hangs.
+          scheduleEscalation(name, uid, graceEnds);
+          return;
+        }
+        const deleted = await deletePod(name, uid, grace, signal);
+        if (deleted === false) return;
+        const ends = Date.parse(deleted.metadata?.deletionTimestamp ?? '');
+        if (!Number.isNaN(ends)) scheduleEscalation(name, uid, ends);
+      } catch (error) {
+        if (signal?.aborted && !CancelledError.isInstance(error)) {
+          throw cancelled(what, signal.reason);
+        }
+        return fail(what, error);
+      }
+    },
+
+    async stop(ref, options: StopOptionsV1 = {}) {
+      const { signal } = options;
+      const what = `Stopping worker ${ref?.workerId}`;
+      if (signal?.aborted) throw cancelled(what, signal.reason);
+      if (options.gracePeriodMs !== undefined) assertGrace(options.gracePeriodMs);
+      try {
+        const pod = await readPod(ref, signal);
+        if (!pod) throw new WorkerNotFoundError(ref.workerId);
+        const phase = pod.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata?.deletionTimestamp) return;
+        // The kubelet ends a pod at status.startTime + activeDeadlineSeconds (the API allows
+        // lowering it on a live pod): set it to the time already run, so it ends now.
+        const startedAt = Date.parse(pod.status?.startTime ?? '');
+        const ran = Number.isNaN(startedAt) ? 0 : Math.floor((Date.now() - startedAt) / 1000);
+        const target = Math.max(1, ran);
+        const current = pod.spec?.activeDeadlineSeconds;
+        if (current !== undefined && current <= target) return; // already due
+        try {
+          await client.request('PATCH', podPath(pod.metadata!.name!), {
+            signal,
+            contentType: 'application/merge-patch+json',
+            // metadata.uid in a patch is a precondition: another pod under the name is a 409.
+            body: { metadata: { uid: pod.metadata!.uid }, spec: { activeDeadlineSeconds: target } },
+          });
+        } catch (error) {
+          const status = httpStatusOf(error);
+          if (status === 404 || status === 409) throw new WorkerNotFoundError(ref.workerId);
+          throw error;
+        }
+      } catch (error) {
+        if (signal?.aborted && !CancelledError.isInstance(error)) {
+          throw cancelled(what, signal.reason);
+        }
+        return fail(what, error);
+      }
+    },
+
+    watch(selector, options) {
+      assertSelector(selector);
+      const signal = AbortSignal.any([options.signal, closing.signal]);
+      return watchPods(
+        {
+          client,
+          providerId,
+          podsPath,
+          labelSelector: scopeSelector(selector.scope, selector.labels),
+          accept: (pod) =>
+            podBelongsTo(pod, selector.scope) &&
+            Object.entries(selector.labels ?? {}).every(
+              ([key, value]) => pod.metadata?.labels?.[key] === value,
+            ),
+          watchTimeoutSeconds: resolved.watchTimeoutSeconds,
+          reconnectTimeoutMs: resolved.watchReconnectTimeoutMs,
+        },
+        signal,
+      );
+    },
+
+    async logs(ref, options: LogsOptionsV1 = {}) {
+      const what = `Reading the logs of worker ${ref?.workerId}`;
+      const tail = options.tail;
+      if (tail !== undefined && !(Number.isSafeInteger(tail) && tail >= 0)) {
+        throw new InvalidOptionsError('logs options', [
+          { path: 'tail', message: 'must be a whole number >= 0' },
+        ]);
+      }
+      try {
+        const pod = await readPod(ref);
+        if (!pod) throw new WorkerNotFoundError(ref.workerId);
+        if (tail === 0) return [];
+        const query = `container=${WORKER_CONTAINER}${tail === undefined ? '' : `&tailLines=${tail}`}`;
+        let text: string;
+        try {
+          text = await client.request<string>(
+            'GET',
+            `${podPath(pod.metadata!.name!)}/log?${query}`,
+            { text: true },
+          );
+        } catch (error) {
+          // 400 "container is waiting to start": no logs yet.
+          if (
+            error instanceof KubeHttpError &&
+            error.status === 400 &&
+            pod.status?.phase === 'Pending'
+          ) {
+            return [];
+          }
+          if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);
+          throw error;
+        }
+        const lines = text.split('\n');
+        if (lines.at(-1) === '') lines.pop();
+        return lines;
+      } catch (error) {
+        return fail(what, error);
+      }
+    },
+
+    async health() {
+      try {
+        const text = await client.request<string>('GET', '/readyz', { text: true });
+        return { healthy: true, message: `${client.server}: ${text.trim() || 'ok'}` };
+      } catch (error) {
+        const mapped = toLifecycleError(providerId, 'GET /readyz', error);
+        return { healthy: false, message: mapped.message };
+      }
+    },
+
+    async close() {
+      closing.abort();
+      for (const timer of escalations.values()) clearTimeout(timer);
+      escalations.clear();
+      client.close();
+    },
+  };
+
+  /** After a cancelled create: delete whatever was made under the name (only ours). */
+  async function removeAfterCancel(
+    name: string,
+    uid: string | undefined,
+    scope: string,
+    workerId: string,
+  ): Promise<void> {
+    try {
+      let target = uid;
+      if (target === undefined) {
+        const pod = await readPod({ scope, workerId });
+        if (!pod || pod.metadata?.name !== name) return;
+        target = pod.metadata.uid;
+      }
+      if (target !== undefined) await deletePod(name, target, 0);
+    } catch {
+      // best effort: the manager's resync adopts and removes anything left behind
+    }
+  }
+
+  return provider;
+}
+
+function assertRef(ref: WorkerRefV1): void {
+  const issues: ValidationIssue[] = [];
+  if (ref == null || typeof ref !== 'object') {
+    throw new InvalidOptionsError('worker ref', [{ path: '', message: 'must be an object' }]);
+  }
+  if (
+    typeof ref.workerId !== 'string' ||
+    !/^[a-z0-9]([-a-z0-9]{0,46}[a-z0-9])?$/.test(ref.workerId)
+  ) {
+    issues.push({
+      path: 'workerId',
+      message: 'must be a lowercase DNS label of at most 48 characters',
+    });
+  }
+  if (typeof ref.scope !== 'string' || ref.scope === '' || labelValueProblem(ref.scope)) {
+    issues.push({ path: 'scope', message: 'must be a non-empty label value' });
+  }
+  if (ref.uid !== undefined && (typeof ref.uid !== 'string' || ref.uid === '')) {
+    issues.push({ path: 'uid', message: 'must be a non-empty string when given' });
+  }
+  if (issues.length > 0) throw new InvalidOptionsError('worker ref', issues);
+}
+
+function assertSelector(selector: WorkerSelectorV1): void {
+  const issues: ValidationIssue[] = [];
+  if (selector == null || typeof selector !== 'object') {
+    throw new InvalidOptionsError('worker selector', [{ path: '', message: 'must be an object' }]);
+  }
+  if (
+    typeof selector.scope !== 'string' ||
+    selector.scope === '' ||
+    labelValueProblem(selector.scope)
+  ) {
+    issues.push({ path: 'scope', message: 'must be a non-empty label value' });
+  }
+  for (const [key, value] of Object.entries(selector.labels ?? {})) {
+    const keyProblem = labelKeyProblem(key);
+    if (keyProblem) issues.push({ path: `labels.${key}`, message: `key ${keyProblem}` });
+    const valueProblem = typeof value === 'string' ? labelValueProblem(value) : 'must be a string';
+    if (valueProblem) issues.push({ path: `labels.${key}`, message: `value ${valueProblem}` });
+    if (key === OwnershipKeys.managedBy && value !== selector.scope) {
+      issues.push({ path: `labels.${key}`, message: 'must not contradict the scope' });
+    }
+  }
+  if (issues.length > 0) throw new InvalidOptionsError('worker selector', issues);
+}
+
+function assertGrace(gracePeriodMs: number): void {
+  if (!(Number.isSafeInteger(gracePeriodMs) && gracePeriodMs >= 0)) {
+    throw new InvalidOptionsError('remove options', [
+      { path: 'gracePeriodMs', message: 'must be a whole number of milliseconds >= 0' },
+    ]);
+  }
+}
+
+/** The provider as a plugin: `createProviderRegistry([kubernetesProviderPlugin])`. */
+export const kubernetesProviderPlugin = defineProviderPlugin({
+  type: 'kubernetes',
+  description: 'Workers as pods in one namespace (@kubernetes/client-node)',
+  create: (settings: KubernetesProviderSettings) => createKubernetesProvider(settings),
+});
