@@ -11,6 +11,7 @@ import {
   OwnershipKeys,
   readOwnership,
   WorkerNotFoundError,
+  type WorkerRecordV1,
   withLifecycle,
 } from '../index.js';
 
@@ -546,6 +547,63 @@ describe('races with the infrastructure', () => {
     await manager.remove({ workerId: 'w-1', scope: 'test' });
     expect(infrastructure.workers()).toEqual([]);
     expect(infrastructure.calls.get).toBe(0);
+  });
+});
+
+describe('stuck removals', () => {
+  test('a worker left stuck in removal by a crashed manager is adopted and its removal asked again', async () => {
+    const { clock, events } = setup();
+    const { provider: base } = setup({ clock });
+    // One worker of the scope, being removed but stuck (a pod stuck terminating); the provider
+    // escalates on the second request, as the Kubernetes provider's force delete does.
+    let record = {
+      ...(await base.create({
+        spec: workerSpec(),
+        ownership: {
+          scope: 'test',
+          workerId: 'stuck',
+          providerId: 'memory',
+          owner: 'crashed-manager',
+          expiresAt: new Date(clock.now() + 3_600_000),
+          ttlAfterFinishedSeconds: 60,
+        },
+      })),
+      removing: true,
+    } as WorkerRecordV1 | undefined;
+    let removals = 0;
+    const stuck = {
+      ...base,
+      capabilities: { ...base.capabilities, watch: false },
+      watch: undefined,
+      list: async () => (record ? [record] : []),
+      get: async () => record,
+      remove: async () => {
+        removals += 1;
+        if (removals >= 2) record = undefined;
+      },
+    };
+    const manager = withLifecycle(stuck, {
+      clock,
+      publisher: events,
+      scope: 'test',
+      instanceId: 'manager-b',
+      policy: testPolicy,
+    });
+    await manager.start();
+    await clock.settle();
+    expect(removals).toBe(1);
+    expect(manager.worker('stuck')?.state).toBe('Initializing');
+    await clock.advance(11 * second); // the grace period (10 s) and one retry delay
+    expect(removals).toBe(1); // meanwhile it only looked again
+    await clock.advance(2 * second);
+    expect(removals).toBe(2);
+    expect(manager.worker('stuck')).toBeUndefined();
+    expect(events.ofType('OrphanWorkerDetected')[0]).toMatchObject({ kind: 'orphan-resource' });
+    expect(events.ofType('WorkerEphemeralCleanedUp')[0]).toMatchObject({
+      workerId: 'stuck',
+      cleanupReason: 'OrphanDetected',
+    });
+    await manager.close();
   });
 });
 

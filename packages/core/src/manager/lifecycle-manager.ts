@@ -470,7 +470,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   private adopt(record: WorkerRecordV1, correlationId: string): boolean {
     const ownership = readOwnership(record);
     if (!ownership || ownership.scope !== this.scope) return false; // never another scope's
-    if (record.removing || this.recentlyGoneSet.has(record.uid)) return false;
+    if (this.recentlyGoneSet.has(record.uid)) return false;
     if (this.tracked.has(record.workerId)) return false;
     const now = this.now();
     const worker = this.track({
@@ -495,8 +495,15 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     this.emitOrphan(worker, 'orphan-resource', lastSeen, Math.max(0, now - lastSeen));
     // Any manager of the scope may enforce the stamped deadline and TTL (the owner would too).
     if (!Number.isNaN(worker.expiresAt)) this.schedule(worker, 'lifetime', worker.expiresAt);
-    if (record.phase === 'running' && record.ready) this.becomeReady(worker);
-    else this.observeRecord(worker, record);
+    if (record.removing) {
+      // A removal its manager began and never saw through (a pod stuck terminating after a
+      // crash): finish it, so the provider can escalate.
+      this.beginCleanup(worker, CleanupReason.OrphanDetected);
+    } else if (record.phase === 'running' && record.ready) {
+      this.becomeReady(worker);
+    } else {
+      this.observeRecord(worker, record);
+    }
     return true;
   }
 
@@ -747,7 +754,12 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       if (!record || (worker.uid !== undefined && record.uid !== worker.uid)) {
         this.cleanedUp(worker);
       } else {
-        this.scheduleRetry(worker, record.removing ? 'confirm' : 'remove', undefined);
+        // Still there: look again soon; once it outlasts its grace period, ask for the removal
+        // again, so the provider can escalate (a force delete of a pod stuck terminating).
+        const overdue =
+          this.now() - (worker.removalStartedAt ?? this.now()) >
+          worker.policy.gracefulTerminationTimeout + this.options.retryDelay;
+        this.scheduleRetry(worker, record.removing && !overdue ? 'confirm' : 'remove', undefined);
       }
     } catch (error) {
       this.scheduleRetry(worker, 'confirm', error);
