@@ -19,7 +19,16 @@
  * The snippet is the region's lines without its marker lines (nested regions' markers are
  * left out too), with their common indentation removed and blank lines trimmed at both ends.
  *
+ * Every ```ts or ```js block (also typescript, javascript, tsx, jsx, mts, cts, mjs, cjs) must
+ * have a marker, so an untested snippet can never be added. A block that is not code to run (a
+ * type signature, an outline) opts out with a reason, and is then left as it is:
+ *
+ *     <!-- snippet: none (the signature only) -->
+ *
+ * Other blocks (```sh, ```yaml, ```json, ...) are not checked.
+ *
  *   node docs/snippets.mjs           checks every snippet; exits 1 listing each mismatch
+ *                                    and each ts/js block without a marker
  *   node docs/snippets.mjs --write   rewrites the snippets that differ
  *
  * Files scanned: README.md, docs/**\/*.md (not docs/api), packages/*\/README.md,
@@ -39,7 +48,23 @@ if (unknownArgs.length > 0) {
 }
 
 const markerPattern = /^<!--\s*snippet:\s*([^#\s]+)#([\w.-]+)\s*-->\s*$/;
+const optOutPattern = /^<!--\s*snippet:\s*none\s*\(\s*[^)\s][^)]*\)\s*-->\s*$/;
 const fencePattern = /^(`{3,}|~{3,})(.*)$/;
+/** Any fence opening, also indented (in a list item): its fence and its language. */
+const anyFencePattern = /^ *(`{3,}|~{3,})\s*([^\s`{]*)/;
+/** The languages whose blocks must be snippets (or opt out). */
+const checkedLanguages = new Set([
+  'ts',
+  'typescript',
+  'tsx',
+  'mts',
+  'cts',
+  'js',
+  'javascript',
+  'jsx',
+  'mjs',
+  'cjs',
+]);
 const regionPattern = /^\s*(?:\/\/|#)\s*#(region|endregion)\b\s*([\w.-]*)\s*$/;
 
 /** The Markdown files that may hold snippets. */
@@ -118,16 +143,46 @@ function normalise(lines) {
   return trimmed.map((line) => line.slice(indent));
 }
 
-/** The snippets of one Markdown file: marker, source, region and where the fenced body is. */
+/** The index of the line closing the fence opened at `open`, or -1 when none does. */
+function closingLine(lines, open, fence) {
+  for (let close = open + 1; close < lines.length; close += 1) {
+    const candidate = lines[close].trim();
+    if (candidate.startsWith(fence[0].repeat(fence.length)) && /^[`~]+$/.test(candidate)) {
+      return close;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The snippets of one Markdown file (marker, source, region and where the fenced body is), the
+ * marker problems, and the lines of the ts/js blocks that have no marker.
+ */
 function snippetsOf(lines) {
   const snippets = [];
   const problems = [];
+  const unmarked = [];
   for (let i = 0; i < lines.length; i += 1) {
     const marker = markerPattern.exec(lines[i]);
-    if (!marker) {
+    const optOut = !marker && optOutPattern.test(lines[i]);
+    if (!marker && !optOut) {
       if (/<!--\s*snippet:/.test(lines[i])) {
-        problems.push(`line ${i + 1}: malformed marker (expected <!-- snippet: path#region -->)`);
+        problems.push(
+          `line ${i + 1}: malformed marker (expected <!-- snippet: path#region --> or <!-- snippet: none (reason) -->)`,
+        );
+        continue;
       }
+      // A block without a marker: skipped whole (a ts fence inside a markdown block is text).
+      const open = anyFencePattern.exec(lines[i]);
+      if (!open) continue;
+      const close = closingLine(lines, i, open[1]);
+      if (checkedLanguages.has(open[2].toLowerCase()))
+        unmarked.push({ line: i + 1, lang: open[2] });
+      if (close === -1) {
+        problems.push(`line ${i + 1}: the fenced block is never closed`);
+        break;
+      }
+      i = close;
       continue;
     }
     const open = fencePattern.exec(lines[i + 1] ?? '');
@@ -135,21 +190,17 @@ function snippetsOf(lines) {
       problems.push(`line ${i + 1}: the marker must be followed at once by a fenced code block`);
       continue;
     }
-    const fence = open[1];
-    let close = i + 2;
-    while (close < lines.length) {
-      const candidate = lines[close].trim();
-      if (candidate.startsWith(fence[0].repeat(fence.length)) && /^[`~]+$/.test(candidate)) break;
-      close += 1;
-    }
-    if (close >= lines.length) {
+    const close = closingLine(lines, i + 1, open[1]);
+    if (close === -1) {
       problems.push(`line ${i + 2}: the fenced block is never closed`);
       continue;
     }
-    snippets.push({ line: i + 1, source: marker[1], region: marker[2], from: i + 2, to: close });
+    if (marker) {
+      snippets.push({ line: i + 1, source: marker[1], region: marker[2], from: i + 2, to: close });
+    }
     i = close;
   }
-  return { snippets, problems };
+  return { snippets, problems, unmarked };
 }
 
 const sources = new Map();
@@ -181,11 +232,17 @@ function firstDifference(expected, actual) {
 const failures = [];
 let checked = 0;
 let rewritten = 0;
+let mismatches = 0;
 for (const file of markdownFiles()) {
   const name = relative(root, file);
   const lines = readFileSync(file, 'utf8').split('\n');
-  const { snippets, problems } = snippetsOf(lines);
+  const { snippets, problems, unmarked } = snippetsOf(lines);
   for (const problem of problems) failures.push(`${name}: ${problem}`);
+  for (const block of unmarked) {
+    failures.push(
+      `${name}:${block.line}: \`\`\`${block.lang} block without a snippet marker (take it from a region of a tested file: <!-- snippet: path#region -->; if it is not code to run: <!-- snippet: none (reason) -->)`,
+    );
+  }
   let changed = false;
   // From the end, so that rewriting one snippet does not move the next ones.
   for (const snippet of [...snippets].reverse()) {
@@ -204,6 +261,7 @@ for (const file of markdownFiles()) {
       rewritten += 1;
     } else {
       failures.push(`${where}: differs from the source; ${firstDifference(found.lines, body)}`);
+      mismatches += 1;
     }
   }
   if (changed) writeFileSync(file, lines.join('\n'));
@@ -213,7 +271,7 @@ if (write && rewritten > 0) console.log(`rewrote ${rewritten} snippet(s)`);
 if (failures.length > 0) {
   console.error(`${failures.length} snippet problem(s):`);
   for (const failure of failures) console.error(`  - ${failure}`);
-  if (!write) console.error('Run `node docs/snippets.mjs --write` to copy the sources in.');
+  if (mismatches > 0) console.error('Run `node docs/snippets.mjs --write` to copy the sources in.');
   process.exit(1);
 }
 console.log(`${checked} snippet(s) match their sources`);

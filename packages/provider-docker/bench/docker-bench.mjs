@@ -17,6 +17,7 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const GRACE_MS = 1_000;
+const LOG_TAIL = Number(process.env.HODEI_BENCH_LOG_TAIL ?? 20);
 const PROBE = {
   command: 'test -f /tmp/ready',
   intervalMs: Number(process.env.BENCH_PROBE_MS ?? 1000),
@@ -202,6 +203,8 @@ async function managerRound() {
     scope,
     publisher: recorder,
     policy: { maxLifetime: '1h', ttlAfterCompletion: 0, gracefulTerminationTimeout: GRACE_MS },
+    // The manager reads the last log lines for each Terminated event; bare dockerode reads none.
+    logTailLines: LOG_TAIL,
   });
   await manager.start();
   const started = performance.now();
@@ -299,7 +302,7 @@ async function main() {
   });
   await docker.getImage(IMAGE).inspect();
   console.log(
-    `docker bench: ${WORKERS} workers, ${CONCURRENCY} at a time, ${ROUNDS} rounds per mode`,
+    `docker bench: ${WORKERS} workers, ${CONCURRENCY} at a time, ${ROUNDS} rounds per mode, manager logTailLines ${LOG_TAIL} (HODEI_BENCH_LOG_TAIL)`,
   );
   const bare = [];
   const managed = [];
