@@ -16,6 +16,8 @@
  *   contains that text (the health check of this provider).
  */
 import {
+  assertWorkerRef,
+  assertWorkerSelector,
   CancelledError,
   ClosedError,
   type CreateOptionsV1,
@@ -257,7 +259,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     async get(ref: WorkerRefV1) {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       host.count('get');
       const entry = find(ref);
       return entry && host.record(entry);
@@ -265,7 +267,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     async list(selector: WorkerSelectorV1) {
       ensureOpen();
-      checkSelector(selector);
+      assertWorkerSelector(selector);
       host.count('list'); // one call, whatever the number of workers
       return host.records().filter((record) => matches(record, selector));
     },
@@ -273,7 +275,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     // #region remove
     async remove(ref: WorkerRefV1, removeOptions: RemoveOptionsV1 = {}) {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       const grace = gracePeriod(removeOptions.gracePeriodMs, defaultGracePeriodMs);
       const { signal } = removeOptions;
       if (signal?.aborted) throw new CancelledError(`removal of worker ${ref.workerId}`);
@@ -291,7 +293,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     async stop(ref: WorkerRefV1, stopOptions: StopOptionsV1 = {}) {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       const grace = gracePeriod(stopOptions.gracePeriodMs, defaultGracePeriodMs);
       const { signal } = stopOptions;
       if (signal?.aborted) throw new CancelledError(`stop of worker ${ref.workerId}`);
@@ -306,7 +308,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     async logs(ref: WorkerRefV1, logsOptions: LogsOptionsV1 = {}) {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       const { tail } = logsOptions;
       if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
         throw new InvalidOptionsError('logs options', [
@@ -322,7 +324,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     // #region watch
     watch(selector: WorkerSelectorV1, watchOptions: WatchOptionsV1) {
       ensureOpen();
-      checkSelector(selector);
+      assertWorkerSelector(selector);
       if (!(watchOptions?.signal instanceof AbortSignal)) {
         throw new InvalidOptionsError('watch options', [
           { path: 'signal', message: 'must be an AbortSignal (it ends the watch)' },
@@ -471,35 +473,6 @@ function checkRequest(request: CreateWorkerRequestV1): void {
   if (request.ownership == null || typeof request.ownership !== 'object') {
     throw new InvalidOptionsError('create request', [
       { path: 'ownership', message: 'must be the ownership to stamp' },
-    ]);
-  }
-}
-
-function checkRef(ref: WorkerRefV1): void {
-  const issues: ValidationIssue[] = [];
-  if (ref == null || typeof ref !== 'object') {
-    issues.push({ path: '', message: 'must be { workerId, scope, uid? }' });
-  } else {
-    if (typeof ref.workerId !== 'string' || ref.workerId === '') {
-      issues.push({ path: 'workerId', message: 'must be a non-empty string' });
-    }
-    if (typeof ref.scope !== 'string' || ref.scope === '') {
-      issues.push({ path: 'scope', message: 'must be a non-empty string' });
-    }
-    if (ref.uid !== undefined && (typeof ref.uid !== 'string' || ref.uid === '')) {
-      issues.push({ path: 'uid', message: 'must be a non-empty string when given' });
-    }
-  }
-  if (issues.length > 0) throw new InvalidOptionsError('worker reference', issues);
-}
-
-function checkSelector(selector: WorkerSelectorV1): void {
-  if (typeof selector?.scope !== 'string' || selector.scope === '') {
-    throw new InvalidOptionsError('worker selector', [
-      {
-        path: 'scope',
-        message: 'must be a non-empty string: a provider never lists across scopes',
-      },
     ]);
   }
 }

@@ -4,6 +4,6 @@
  */
 
 export { assertProviderV1, supportedSpecificationVersions } from './assert-provider.js';
-export { matchesSelector } from './selectors.js';
+export { assertWorkerRef, assertWorkerSelector, matchesSelector } from './selectors.js';
 export type * from './v1/index.js';
 export type { ProviderV1 as Provider } from './v1/index.js';

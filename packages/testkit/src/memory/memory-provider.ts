@@ -5,6 +5,8 @@
  * no surprise on Docker or Kubernetes.
  */
 import {
+  assertWorkerRef,
+  assertWorkerSelector,
   CancelledError,
   type Clock,
   ClosedError,
@@ -146,19 +148,19 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
 
     async get(ref: WorkerRefV1): Promise<WorkerRecordV1 | undefined> {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       return api.get(ref);
     },
 
     async list(selector: WorkerSelectorV1): Promise<WorkerRecordV1[]> {
       ensureOpen();
-      checkSelector(selector);
+      assertWorkerSelector(selector);
       return api.list(selector);
     },
 
     async remove(ref: WorkerRefV1, removeOptions: RemoveOptionsV1 = {}) {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       const grace = gracePeriod(removeOptions.gracePeriodMs, defaultGracePeriodMs);
       if (removeOptions.signal?.aborted) {
         throw new CancelledError(`removal of worker ${ref.workerId}`, {
@@ -172,7 +174,7 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
   if (capabilities.stop) {
     provider.stop = async (ref: WorkerRefV1, stopOptions: StopOptionsV1 = {}) => {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       const grace = gracePeriod(stopOptions.gracePeriodMs, defaultGracePeriodMs);
       if (stopOptions.signal?.aborted) {
         throw new CancelledError(`stop of worker ${ref.workerId}`, {
@@ -188,7 +190,7 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
       watchOptions: WatchOptionsV1,
     ): AsyncIterable<WorkerObservationV1> => {
       ensureOpen();
-      checkSelector(selector);
+      assertWorkerSelector(selector);
       if (!(watchOptions?.signal instanceof AbortSignal)) {
         throw new InvalidOptionsError('watch options', [
           { path: 'signal', message: 'must be an AbortSignal (it ends the watch)' },
@@ -201,7 +203,7 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
   if (capabilities.logs) {
     provider.logs = async (ref: WorkerRefV1, logsOptions: LogsOptionsV1 = {}) => {
       ensureOpen();
-      checkRef(ref);
+      assertWorkerRef(ref);
       const tail = logsOptions.tail;
       if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
         throw new InvalidOptionsError('logs options', [
@@ -274,40 +276,6 @@ function optionIssues(options: MemoryProviderOptions): ValidationIssue[] {
     issues.push({ path: 'defaultGracePeriodMs', message: 'must be a number of milliseconds >= 0' });
   }
   return issues;
-}
-
-function checkRef(ref: WorkerRefV1): void {
-  const issues: ValidationIssue[] = [];
-  if (ref == null || typeof ref !== 'object') {
-    issues.push({ path: '', message: 'must be { workerId, scope, uid? }' });
-  } else {
-    if (typeof ref.workerId !== 'string' || ref.workerId === '') {
-      issues.push({ path: 'workerId', message: 'must be a non-empty string' });
-    }
-    if (typeof ref.scope !== 'string' || ref.scope === '') {
-      issues.push({ path: 'scope', message: 'must be a non-empty string' });
-    }
-    if (ref.uid !== undefined && (typeof ref.uid !== 'string' || ref.uid === '')) {
-      issues.push({ path: 'uid', message: 'must be a non-empty string when given' });
-    }
-  }
-  if (issues.length > 0) throw new InvalidOptionsError('worker reference', issues);
-}
-
-function checkSelector(selector: WorkerSelectorV1): void {
-  if (
-    selector == null ||
-    typeof selector !== 'object' ||
-    typeof selector.scope !== 'string' ||
-    selector.scope === ''
-  ) {
-    throw new InvalidOptionsError('worker selector', [
-      {
-        path: 'scope',
-        message: 'must be a non-empty string: a provider never lists across scopes',
-      },
-    ]);
-  }
 }
 
 function gracePeriod(value: number | undefined, fallback: number): number {
