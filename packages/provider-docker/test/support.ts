@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { WorkerSpec } from '@hodei/lifecycle-core';
+import { pollUntil } from '@hodei/lifecycle-testkit';
 import Docker from 'dockerode';
 
 export const TEST_IMAGE = 'hodei-test-worker:1';
@@ -52,36 +52,15 @@ export async function requireEngine(): Promise<void> {
   }
 }
 
-/**
- * Polls `read` until `done` holds; fails with what it waited for and the last value seen.
- * The bound is a safety net against hanging, not an assertion about speed.
- */
-export async function waitUntil<T>(
+/** Polls `read` until `done`; fails after `timeoutMs` saying what it waited for and the last value. */
+export function waitUntil<T>(
   what: string,
   read: () => Promise<T> | T,
   done: (value: T) => boolean,
   timeoutMs = 30_000,
   intervalMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${safeJson(value)}`,
-      );
-    }
-    await delay(intervalMs);
-  }
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return pollUntil(what, read, done, { timeoutMs, intervalMs });
 }
 
 /** Containers carrying `hodei.io/managed-by=<scope>`, straight from the engine. */

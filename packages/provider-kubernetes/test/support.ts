@@ -1,3 +1,4 @@
+import { pollUntil } from '@hodei/lifecycle-testkit';
 /**
  * Helpers of the tests that run against the real API server of tools/k8s-env. An unreachable
  * API server FAILS every test that needs it (never a skip).
@@ -141,32 +142,14 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `read` until `done`; fails after `timeoutMs` saying what it waited for and the last value. */
-export async function waitUntil<T>(
+export function waitUntil<T>(
   what: string,
-  read: () => Promise<T>,
+  read: () => Promise<T> | T,
   done: (value: T) => boolean,
   timeoutMs = 30_000,
   intervalMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${describe(value)}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
-
-function describe(value: unknown): string {
-  try {
-    return JSON.stringify(value)?.slice(0, 1_000) ?? 'undefined';
-  } catch {
-    return String(value);
-  }
+  return pollUntil(what, read, done, { timeoutMs, intervalMs });
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;

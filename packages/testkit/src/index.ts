@@ -8,3 +8,4 @@ export * from './clock/index.js';
 export * from './contract/index.js';
 export * from './events/index.js';
 export * from './memory/index.js';
+export * from './poll/index.js';

@@ -16,7 +16,8 @@ import {
   type WorkerRecordV1,
   type WorkerSpec,
 } from '@hodei/lifecycle-core';
-import { type ContractContext, describeValue } from './contract-context.js';
+import { describeValue } from '../poll/poll-until.js';
+import type { ContractContext } from './contract-context.js';
 
 /** The names of the tests, keyed for reference: `providerContractTest.removeIdempotent`. */
 export const providerContractTest = {

@@ -1,11 +1,4 @@
-/**
- * What each contract test works with: a fresh provider, a fresh scope (so tests never collide
- * on shared real infrastructure), request builders, bounded polling, and a cleanup that
- * removes everything the test created.
- */
-import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type {
   CreateWorkerRequestV1,
   Ownership,
@@ -14,6 +7,7 @@ import type {
   WorkerRefV1,
   WorkerSpec,
 } from '@hodei/lifecycle-core';
+import { pollUntil } from '../poll/poll-until.js';
 import type {
   ProviderContractFixtures,
   ProviderUnderTest,
@@ -62,16 +56,6 @@ export interface ContractContext {
 }
 
 const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
-
-/** Readable form of an observed value for failure messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
 
 export function createContractContext(
   underTest: ProviderUnderTest,
@@ -125,19 +109,8 @@ export function createContractContext(
       scope: options.scope ?? scope,
       ...(options.uid === undefined ? {} : { uid: options.uid }),
     }),
-    async pollUntil(what, read, done, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await read();
-        if (done(value)) return value;
-        if (Date.now() >= deadline) {
-          throw new AssertionError({
-            message: `timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${describeValue(value)}`,
-            operator: 'pollUntil',
-          });
-        }
-        await delay(timeouts.pollIntervalMs);
-      }
+    pollUntil(what, read, done, timeoutMs) {
+      return pollUntil(what, read, done, { timeoutMs, intervalMs: timeouts.pollIntervalMs });
     },
     async callsMadeBy(action) {
       const before = countCalls?.();

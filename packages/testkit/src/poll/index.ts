@@ -1,0 +1,1 @@
+export { describeValue, type PollOptions, pollUntil } from './poll-until.js';
