@@ -4,7 +4,8 @@
 //    with the same container configuration (goal: ratio <= 1.05).
 // 2. The delay from a TTL's deadline to the container's removal (goal: p99 < 1 s).
 // 3. The delay from an out-of-band removal (docker rm -f) to OrphanWorkerDetected.
-// Environment: BENCH_WORKERS (default 100), BENCH_CONCURRENCY (10), BENCH_ROUNDS (2).
+// Environment: BENCH_WORKERS (default 100), BENCH_CONCURRENCY (10), BENCH_ROUNDS (5),
+// HODEI_BENCH_LOG_TAIL (the manager's logTailLines, default 20).
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,7 +16,7 @@ import Docker from 'dockerode';
 const IMAGE = 'hodei-test-worker:1';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GRACE_MS = 1_000;
 const LOG_TAIL = Number(process.env.HODEI_BENCH_LOG_TAIL ?? 20);
 const PROBE = {
@@ -318,6 +319,9 @@ async function main() {
   console.log('TTL delays measured');
   const orphans = await orphanDelays(Math.min(WORKERS, 30));
   const ratio = best(managed) / best(bare);
+  // Each manager round runs right after a bare one: their ratio cancels slow drifts of the
+  // machine's load, which on a shared 2-core host move whole rounds by 10-15%.
+  const paired = managed.map((seconds, i) => seconds / bare[i]);
 
   const rows = [
     ['measure', 'result', 'goal'],
@@ -331,7 +335,12 @@ async function main() {
       `${best(managed).toFixed(2)} s  (rounds: ${managed.map((s) => s.toFixed(2)).join(', ')})`,
       '',
     ],
-    ['ratio manager / bare', ratio.toFixed(3), '<= 1.05'],
+    ['ratio manager / bare (best of each)', ratio.toFixed(3), '<= 1.05'],
+    [
+      'ratio manager / bare (median of the rounds run back to back)',
+      `${percentile(paired, 50).toFixed(3)}  (rounds: ${paired.map((r) => r.toFixed(3)).join(', ')})`,
+      '<= 1.05',
+    ],
     [
       `TTL deadline -> container removed (${ttl.length} workers), p50 / p99`,
       `${percentile(ttl, 50).toFixed(0)} ms / ${percentile(ttl, 99).toFixed(0)} ms`,
