@@ -17,6 +17,7 @@ import { createKubernetesProvider } from '../dist/index.js';
 
 const KUBECONFIG = process.env.HODEI_K8S_KUBECONFIG ?? '/tmp/hodei-k8s-env/admin.kubeconfig';
 const N = Number(process.env.HODEI_BENCH_PODS ?? 500);
+const LOG_TAIL = Number(process.env.HODEI_BENCH_LOG_TAIL ?? 20);
 const SAMPLES = Number(process.env.HODEI_BENCH_SAMPLES ?? 50);
 const CONCURRENCY = 32;
 const GRACE_S = 1;
@@ -133,8 +134,9 @@ function managed(namespace, policy, extra = {}) {
     policy: { maxLifetime: '1h', gracefulTerminationTimeout: `${GRACE_S}s`, ...policy },
     publisher: { publish: (e) => void events.push({ ...e, seenAt: Date.now() }) },
     concurrency: CONCURRENCY,
-    // Like for like with the bare client, which reads no logs (HODEI_BENCH_LOG_TAIL to change).
-    logTailLines: Number(process.env.HODEI_BENCH_LOG_TAIL ?? 0),
+    // The manager's default: the last 20 log lines for each Terminated event, which the bare
+    // client does not read (HODEI_BENCH_LOG_TAIL=0 measures without them).
+    logTailLines: LOG_TAIL,
     ...extra,
   });
   return { manager, provider, requests, events };
@@ -329,7 +331,7 @@ const widths = [0, 1, 2, 3].map((i) =>
 );
 const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log(
-  `\nKubernetes provider benchmark (${kc.getCurrentCluster()?.server}), ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  `\nKubernetes provider benchmark (${kc.getCurrentCluster()?.server}), ${((Date.now() - t0) / 1000).toFixed(0)} s, manager logTailLines ${LOG_TAIL} (HODEI_BENCH_LOG_TAIL)`,
 );
 console.log(line(['measure', 'result', '', 'goal']));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
