@@ -1,15 +1,8 @@
-/**
- * Shared by the tests that run against the real engine (tools/docker-env/bin/up). Nothing
- * here skips: when no engine answers, the tests fail and say so.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerSpec } from '@hodei/lifecycle-core';
 import { pollUntil } from '@hodei/lifecycle-testkit';
 import Docker from 'dockerode';
+import { ensurePackageBuilt } from '../../../ensure-built.shared.js';
 
 export const TEST_IMAGE = 'hodei-test-worker:1';
 
@@ -87,31 +80,7 @@ export function uniqueScope(prefix: string): string {
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * The fixtures run as separate node processes on the built packages: core's dist must exist
- * (turbo builds dependencies first), and this package's dist is rebuilt when src is newer.
- */
+/** Builds this package's dist when a source file is newer: the fixture process imports it. */
 export function ensureBuilt(): void {
-  const require = createRequire(import.meta.url);
-  try {
-    require.resolve('@hodei/lifecycle-core');
-  } catch {
-    throw new Error('@hodei/lifecycle-core is not built: run pnpm build at the repository root');
-  }
-  const dist = join(packageDir, 'dist', 'index.js');
-  const builtAt = existsSync(dist) ? statSync(dist).mtimeMs : 0;
-  if (builtAt >= newestMtime(join(packageDir, 'src'))) return;
-  const tsupPackage = require.resolve('tsup/package.json');
-  const tsup = join(dirname(tsupPackage), 'dist', 'cli-default.js');
-  execFileSync(process.execPath, [tsup], { cwd: packageDir, stdio: 'pipe' });
+  ensurePackageBuilt(packageDir);
 }

@@ -1,3 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkerSpec } from '@hodei/lifecycle-core';
 import { pollUntil } from '@hodei/lifecycle-testkit';
 /**
  * Helpers of the tests that run against the real API server of tools/k8s-env. An unreachable
@@ -8,13 +13,6 @@ import { pollUntil } from '@hodei/lifecycle-testkit';
  * The provider under test runs with that token alone, never as admin.
  */
 
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { WorkerSpec } from '@hodei/lifecycle-core';
 import {
   ApiException,
   CoreV1Api,
@@ -26,6 +24,7 @@ import {
   type V1ServiceAccount,
   VersionApi,
 } from '@kubernetes/client-node';
+import { ensurePackageBuilt } from '../../../ensure-built.shared.js';
 import {
   createKubernetesProvider,
   DEFAULT_ROLE_NAME,
@@ -291,27 +290,7 @@ export function providerFor(
   return { provider, calls: () => log.length, log };
 }
 
-/** Builds this package (dist/) when a source file is newer: the fixture process imports it. */
+/** Builds this package's dist when a source file is newer: the fixture process imports it. */
 export function ensureBuilt(): void {
-  const require = createRequire(import.meta.url);
-  try {
-    require.resolve('@hodei/lifecycle-core');
-  } catch {
-    throw new Error('@hodei/lifecycle-core is not built: run pnpm build at the repository root');
-  }
-  const dist = join(packageDir, 'dist', 'index.js');
-  const builtAt = existsSync(dist) ? statSync(dist).mtimeMs : 0;
-  if (builtAt >= newestMtime(join(packageDir, 'src'))) return;
-  const tsup = join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js');
-  execFileSync(process.execPath, [tsup], { cwd: packageDir, stdio: 'pipe' });
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    if (mtime > newest) newest = mtime;
-  }
-  return newest;
+  ensurePackageBuilt(packageDir);
 }
