@@ -599,10 +599,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     actor: EventActor['kind'],
   ): void {
     if (!isActiveState(worker.state) || worker.creating) return;
-    worker.terminationReason = reason;
-    this.cancel(worker, 'idle', 'startup', 'poll', 'lifetime');
-    this.transition(worker, S.Terminating);
-    this.emit(worker, actor, { type: 'WorkerEphemeralTerminating', reason });
+    this.enterTerminating(worker, reason, actor);
     if (reason === TerminationReason.StartupTimeout || !this.inner.stop) {
       // Without stop, stopping means removing; a worker that never started is removed at once.
       const cleanupReason =
@@ -613,6 +610,18 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       return;
     }
     void this.limit(() => this.stopStep(worker));
+  }
+
+  /** Active -> Terminating: the running-state deadlines are cancelled and the reason announced. */
+  private enterTerminating(
+    worker: TrackedWorker,
+    reason: TerminationReason,
+    actor: EventActor['kind'],
+  ): void {
+    worker.terminationReason = reason;
+    this.cancel(worker, 'idle', 'startup', 'poll', 'lifetime');
+    this.transition(worker, S.Terminating);
+    this.emit(worker, actor, { type: 'WorkerEphemeralTerminating', reason });
   }
 
   private async stopStep(worker: TrackedWorker): Promise<void> {
@@ -644,12 +653,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     actor: EventActor['kind'],
     cleanupReason: CleanupReason,
   ): Promise<void> {
-    if (isActiveState(worker.state)) {
-      worker.terminationReason = reason;
-      this.cancel(worker, 'idle', 'startup', 'poll', 'lifetime');
-      this.transition(worker, S.Terminating);
-      this.emit(worker, actor, { type: 'WorkerEphemeralTerminating', reason });
-    }
+    if (isActiveState(worker.state)) this.enterTerminating(worker, reason, actor);
     if (worker.state !== S.Terminating) return;
     const lastLogLines = await this.tailLogs(worker);
     if (worker.state !== S.Terminating) return;
