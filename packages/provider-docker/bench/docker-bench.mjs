@@ -197,10 +197,17 @@ async function bareRound() {
   return seconds;
 }
 
+/** Engine requests per kind ("POST /containers/{id}/start") in the manager rounds. */
+const managerRequests = new Map();
+function count({ method, path }) {
+  const kind = `${method} ${path.replace(/\?.*$/, '').replace(/^\/containers\/(?!create$|json$)[^/]+/, '/containers/{id}')}`;
+  managerRequests.set(kind, (managerRequests.get(kind) ?? 0) + 1);
+}
+
 async function managerRound() {
   const scope = newScope('mgr');
   const recorder = eventWaiter();
-  const manager = withLifecycle(createDockerProvider({ providerId: 'bench' }), {
+  const manager = withLifecycle(createDockerProvider({ providerId: 'bench', onRequest: count }), {
     scope,
     publisher: recorder,
     policy: { maxLifetime: '1h', ttlAfterCompletion: 0, gracefulTerminationTimeout: GRACE_MS },
@@ -322,6 +329,15 @@ async function main() {
   // Each manager round runs right after a bare one: their ratio cancels slow drifts of the
   // machine's load, which on a shared 2-core host move whole rounds by 10-15%.
   const paired = managed.map((seconds, i) => seconds / bare[i]);
+  // Bare dockerode makes 4 per worker: create, start, stop, remove (and one event stream).
+  const perWorker = [...managerRequests]
+    .filter(([kind]) => kind !== 'GET /events' && kind !== 'GET /containers/json')
+    .map(([kind, n]) => `${kind} ${(n / (WORKERS * ROUNDS)).toFixed(2)}`);
+  const perWorkerTotal =
+    [...managerRequests]
+      .filter(([kind]) => kind !== 'GET /events' && kind !== 'GET /containers/json')
+      .reduce((sum, [, n]) => sum + n, 0) /
+    (WORKERS * ROUNDS);
 
   const rows = [
     ['measure', 'result', 'goal'],
@@ -340,6 +356,11 @@ async function main() {
       'ratio manager / bare (median of the rounds run back to back)',
       `${percentile(paired, 50).toFixed(3)}  (rounds: ${paired.map((r) => r.toFixed(3)).join(', ')})`,
       '<= 1.05',
+    ],
+    [
+      'engine requests per worker, bare / manager (besides one event stream and list per round)',
+      `4 / ${perWorkerTotal.toFixed(2)}  (${perWorker.join(', ')})`,
+      '',
     ],
     [
       `TTL deadline -> container removed (${ttl.length} workers), p50 / p99`,

@@ -24,7 +24,7 @@ import {
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
 import { DockerClient } from './client.js';
-import { containerName, prepareContainer } from './container-config.js';
+import { type ContainerCreateBody, containerName, prepareContainer } from './container-config.js';
 import { engineMessage, httpStatusOf, isAbort, isRetryable, toLifecycleError } from './errors.js';
 import { logLines } from './logs.js';
 import { type ContainerInspect, inspectToRecord, summaryToRecord } from './records.js';
@@ -97,6 +97,47 @@ const observedOf = (info: ContainerInspect): ObservedContainer => ({
   hasHealth: info.State.Health != null,
 });
 
+/** Who an inspected container is, from its labels; undefined when it is not a worker. */
+function identityOf(info: ContainerInspect): Identity | undefined {
+  const labels = info.Config?.Labels ?? {};
+  const scope = labels[OwnershipKeys.managedBy];
+  const workerId = labels[OwnershipKeys.workerId];
+  return scope && workerId ? { scope, workerId, tty: info.Config.Tty === true } : undefined;
+}
+
+/** What a just-created container is, from the configuration this provider sent. */
+function configuredState(
+  id: string,
+  body: ContainerCreateBody,
+  createdAt: Date,
+): { identity: Identity; created: ObservedContainer } {
+  const labels = { ...body.Labels };
+  return {
+    identity: {
+      scope: labels[OwnershipKeys.managedBy] ?? '',
+      workerId: labels[OwnershipKeys.workerId] ?? '',
+      tty: body.Tty,
+    },
+    created: {
+      hasHealth: body.Healthcheck !== undefined,
+      record: {
+        workerId: labels[OwnershipKeys.workerId] ?? '',
+        uid: id,
+        phase: 'pending',
+        ready: false,
+        exitCode: undefined,
+        reason: undefined,
+        createdAt,
+        startedAt: undefined,
+        finishedAt: undefined,
+        removing: false,
+        labels,
+        annotations: {},
+      },
+    },
+  };
+}
+
 class DockerEngineProvider implements DockerProvider {
   readonly specificationVersion = 'v1' as const;
   readonly type = 'docker';
@@ -114,6 +155,8 @@ class DockerEngineProvider implements DockerProvider {
   private readonly stopping = new Map<string, number>();
   /** Container id -> its last state known to the watches (seeded by create). */
   private readonly observed = new Map<string, ObservedContainer>();
+  /** Containers being started by create, with the inspection that will follow the start. */
+  private readonly inspections = new Map<string, Promise<ObservedContainer | undefined>>();
   private closed = false;
 
   constructor(private readonly settings: ResolvedDockerSettings) {
@@ -142,18 +185,7 @@ class DockerEngineProvider implements DockerProvider {
     }
     try {
       if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
-      await this.client.start(id);
-      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
-      const info = await this.client.inspect(id);
-      this.remember(info);
-      const observed = observedOf(info);
-      const watched = this.observed.get(id);
-      // The watch goes on from this state: its start and health events then cost no call.
-      if (!watched) this.observe(id, observed);
-      // A watch may have seen it further along meanwhile (ready, or already ended) while
-      // this inspection was under way: the caller gets the furthest state known.
-      const record =
-        watched && isFurther(watched.record, observed.record) ? watched.record : observed.record;
+      const record = await this.startCreated(id, body);
       if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
       return record;
     } catch (error) {
@@ -173,6 +205,51 @@ class DockerEngineProvider implements DockerProvider {
       if (CancelledError.isInstance(error)) throw error;
       throw this.fail(`start container ${name}`, error);
     }
+  }
+
+  /**
+   * Starts a created container and says what it is now. A health check in the configuration
+   * settles that (running, not yet healthy): no inspection, and the watch's start and health
+   * events then cost no call either. Without one, the image may bring its own health check and
+   * only an inspection can tell; a watch that sees the start meanwhile waits for that
+   * inspection instead of making its own.
+   */
+  private async startCreated(id: string, body: ContainerCreateBody): Promise<WorkerRecordV1> {
+    const configured = body.Healthcheck ? configuredState(id, body, new Date()) : undefined;
+    if (configured) {
+      this.remember(id, configured.identity);
+      this.observe(id, configured.created);
+      await this.client.start(id);
+      const watched = this.observed.get(id);
+      // The watch saw the start already (and maybe more): it knows best.
+      if (watched && watched.record.uid === id && watched.record.phase !== 'pending') {
+        return watched.record;
+      }
+      const started: ObservedContainer = {
+        ...configured.created,
+        record: { ...configured.created.record, phase: 'running', startedAt: new Date() },
+      };
+      this.observe(id, started);
+      return started.record;
+    }
+    let observed: ObservedContainer | undefined;
+    let settle: (value: ObservedContainer | undefined) => void = () => {};
+    this.inspections.set(id, new Promise((resolve) => (settle = resolve)));
+    try {
+      await this.client.start(id);
+      const info = await this.client.inspect(id);
+      this.remember(info.Id, identityOf(info));
+      observed = observedOf(info);
+    } finally {
+      this.inspections.delete(id);
+      settle(observed);
+    }
+    const watched = this.observed.get(id);
+    // The watch goes on from this state: its start and health events then cost no call.
+    if (!watched) this.observe(id, observed);
+    // A watch may have seen it further along meanwhile (ready, or already ended) while this
+    // inspection was under way: the caller gets the furthest state known.
+    return watched && isFurther(watched.record, observed.record) ? watched.record : observed.record;
   }
 
   async get(ref: WorkerRefV1): Promise<WorkerRecordV1 | undefined> {
@@ -295,6 +372,9 @@ class DockerEngineProvider implements DockerProvider {
       yield* watchContainers(scope, labels, controller.signal, {
         open: (filters, since, signal) => this.client.events(filters, since, signal),
         inspect: async (uid) => {
+          // A container this provider is starting: its create inspects it right after.
+          const pending = await this.inspections.get(uid);
+          if (pending) return pending;
           const info = await this.inspectScoped(uid, scope, undefined);
           if (!info) return undefined;
           const observed = observedOf(info);
@@ -402,16 +482,13 @@ class DockerEngineProvider implements DockerProvider {
     this.observed.set(uid, observed);
   }
 
-  private remember(info: ContainerInspect): void {
-    const labels = info.Config?.Labels ?? {};
-    const scope = labels[OwnershipKeys.managedBy];
-    const workerId = labels[OwnershipKeys.workerId];
-    if (!scope || !workerId || this.identities.has(info.Id)) return;
+  private remember(id: string, identity: Identity | undefined): void {
+    if (!identity || this.identities.has(id)) return;
     if (this.identities.size >= IDENTITY_CACHE_SIZE) {
       const oldest = this.identities.keys().next().value;
       if (oldest !== undefined) this.identities.delete(oldest);
     }
-    this.identities.set(info.Id, { scope, workerId, tty: info.Config.Tty === true });
+    this.identities.set(id, identity);
   }
 
   /** Inspects a container by id or name; undefined unless it carries the scope (and worker id). */
