@@ -1,3 +1,4 @@
+import { createEventRecorder } from '@hodei/lifecycle-testkit';
 import { describe, expect, test } from 'vitest';
 import { setup, testPolicy, workerSpec } from '../../test/lifecycle-setup.js';
 import {
@@ -7,11 +8,14 @@ import {
   InvalidOptionsError,
   InvalidPolicyError,
   InvalidSpecError,
+  type LogsOptionsV1,
   NotOwnedError,
   OwnershipKeys,
+  type ProviderV1,
   readOwnership,
   WorkerNotFoundError,
   type WorkerRecordV1,
+  type WorkerRefV1,
   withLifecycle,
 } from '../index.js';
 
@@ -621,6 +625,48 @@ describe('resilience', () => {
     await clock.advance(8 * second);
     expect(infrastructure.workers()).toEqual([]);
     expect(events.ofType('WorkerEphemeralCleanedUp')).toHaveLength(1);
+  });
+
+  test('the log tails of a burst of endings are read `concurrency` at a time', async () => {
+    const { provider, clock } = setup();
+    let inFlight = 0;
+    let most = 0;
+    const waiting: (() => void)[] = [];
+    // The memory provider, with logs that answer only when the test lets them.
+    const gated: ProviderV1 = Object.assign(Object.create(provider) as ProviderV1, {
+      async logs(ref: WorkerRefV1, options?: LogsOptionsV1) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        inFlight -= 1;
+        return provider.logs!(ref, options);
+      },
+    });
+    const events = createEventRecorder();
+    const manager = withLifecycle(gated, {
+      clock,
+      publisher: events,
+      scope: 'test',
+      policy: { ...testPolicy, ttlAfterCompletion: 0 },
+      concurrency: 3,
+    });
+    for (let i = 0; i < 10; i++) {
+      await manager.createWorker(workerSpec({ runForMs: second, logLines: ['done'] }), {
+        workerId: `w-${i}`,
+      });
+    }
+    await clock.advance(second); // all ten end at once
+    expect(inFlight).toBe(3);
+    while (waiting.length > 0) {
+      for (const release of waiting.splice(0)) release();
+      await clock.settle();
+    }
+    expect(most).toBe(3);
+    const terminated = events.ofType('WorkerEphemeralTerminated');
+    expect(terminated).toHaveLength(10);
+    for (const event of terminated) expect(event.lastLogLines).toEqual(['done']);
+    expect(events.ofType('WorkerEphemeralCleanedUp')).toHaveLength(10);
+    await manager.close();
   });
 
   test('a throwing or slow event subscriber never blocks or breaks the manager', async () => {

@@ -78,6 +78,12 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   private readonly recentlyGoneSet = new Set<string>();
   private readonly queue: DeadlineQueue<DeadlineEntry>;
   private readonly limit: LimitFunction;
+  /**
+   * The log tails of Terminated events, bounded like the rest of the manager's calls: a burst
+   * of endings (a mass removal, many jobs completing at once) reads them `concurrency` at a
+   * time. A limiter of their own, as they are also read from within a step holding a slot.
+   */
+  private readonly logLimit: LimitFunction;
   private readonly metrics: LifecycleMetrics;
   private readonly watchAbort = new AbortController();
   private started: Promise<void> | undefined;
@@ -92,6 +98,7 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     super(inner, options);
     this.queue = new DeadlineQueue(options.clock, (entry) => this.onDeadline(entry));
     this.limit = pLimit(options.concurrency);
+    this.logLimit = pLimit(options.concurrency);
     this.metrics = createLifecycleMetrics(options.meter, () => this.tracked.size, {
       'hodei.scope': this.scope,
       'hodei.provider.id': this.providerId,
@@ -712,8 +719,9 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
 
   private async tailLogs(worker: TrackedWorker): Promise<string[] | null> {
     if (!this.inner.logs || this.options.logTailLines === 0) return null;
+    const logs = this.inner.logs.bind(this.inner);
     try {
-      return await this.inner.logs(this.ref(worker), { tail: this.options.logTailLines });
+      return await this.logLimit(() => logs(this.ref(worker), { tail: this.options.logTailLines }));
     } catch {
       return null; // the logs are a courtesy; their absence must not stall the lifecycle
     }

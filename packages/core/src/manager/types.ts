@@ -43,7 +43,10 @@ export interface LifecycleOptions {
   retryDelay?: Duration;
   /** Default 1m. */
   maxRetryDelay?: Duration;
-  /** Provider calls the manager makes at once for its own work (cleanup, adoption). Default 16. */
+  /**
+   * Provider calls the manager makes at once for its own work (stops, removals, adoption, and
+   * the log tails of Terminated events, bounded apart). Default 16.
+   */
   concurrency?: number;
   /** How often to poll a starting worker's readiness when the provider has no watch. Default 1s. */
   readinessPollInterval?: Duration;
