@@ -49,6 +49,7 @@ import {
 } from './pod.js';
 import { type KubernetesProviderSettings, resolveKubernetesSettings } from './settings.js';
 import { watchPods } from './watch.js';
+import { WatchedPods } from './watched-pods.js';
 
 /** What the Kubernetes provider declares. */
 export const kubernetesCapabilities: ProviderCapabilitiesV1 = Object.freeze({
@@ -85,6 +86,8 @@ export function createKubernetesProvider(
   const podsPath = `/api/v1/namespaces/${namespace}/pods`;
   const podPath = (name: string) => `${podsPath}/${name}`;
   const closing = new AbortController();
+  /** Pods as the live watches see them: logs and remove by uid then need no read first. */
+  const watched = new WatchedPods();
 
   const fail = (what: string, error: unknown): never => {
     throw toLifecycleError(providerId, what, error);
@@ -107,13 +110,18 @@ export function createKubernetesProvider(
     return pod;
   }
 
-  /** DELETE with the uid precondition. True when accepted; false when gone or replaced. */
+  /**
+   * DELETE with the uid precondition (and the resourceVersion one, when given). The deleted
+   * pod as answered; 'gone' on 404; 'conflict' on 409, when a precondition failed: another pod
+   * holds the name now, or (with a resourceVersion) the pod changed since it was seen.
+   */
   async function deletePod(
     name: string,
     uid: string,
     gracePeriodSeconds: number,
     signal?: AbortSignal,
-  ): Promise<PodObject | false> {
+    resourceVersion?: string,
+  ): Promise<PodObject | 'gone' | 'conflict'> {
     try {
       const answer = await client.request<PodObject>('DELETE', podPath(name), {
         signal,
@@ -121,16 +129,22 @@ export function createKubernetesProvider(
           apiVersion: 'v1',
           kind: 'DeleteOptions',
           gracePeriodSeconds,
-          preconditions: { uid },
+          preconditions: resourceVersion === undefined ? { uid } : { uid, resourceVersion },
         },
       });
       return answer ?? {};
     } catch (error) {
       const status = httpStatusOf(error);
-      // 404: already gone. 409: the uid precondition failed, a different pod holds the name now.
-      if (status === 404 || status === 409) return false;
+      if (status === 404) return 'gone';
+      if (status === 409) return 'conflict';
       throw error;
     }
+  }
+
+  /** Escalates a deletion the API server accepted if the pod then hangs in Terminating. */
+  function followDeletion(deleted: PodObject, name: string, uid: string): void {
+    const ends = Date.parse(deleted.metadata?.deletionTimestamp ?? '');
+    if (!Number.isNaN(ends)) scheduleEscalation(name, uid, ends);
   }
 
   /** Pods being deleted, by uid: the timer that force-deletes one still Terminating too long. */
@@ -251,12 +265,23 @@ export function createKubernetesProvider(
       if (signal?.aborted) throw cancelled(what, signal.reason);
       const gracePeriodMs = options.gracePeriodMs ?? resolved.defaultGracePeriodMs;
       assertGrace(gracePeriodMs);
+      const grace = Math.ceil(gracePeriodMs / 1000);
       try {
+        // A pod a live watch has seen needs no read: the DELETE carries the resourceVersion
+        // seen, so if the pod changed since (relabelled, replaced) the server refuses it (409)
+        // and the pod is read again below.
+        assertRef(ref);
+        const seen =
+          ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+        if (seen && !seen.deleting) {
+          const deleted = await deletePod(seen.name, seen.uid, grace, signal, seen.resourceVersion);
+          if (deleted === 'gone') return;
+          if (deleted !== 'conflict') return followDeletion(deleted, seen.name, seen.uid);
+        }
         const pod = await readPod(ref, signal);
         if (!pod) return; // gone, another scope's, or another incarnation: nothing to do
         const name = pod.metadata!.name!;
         const uid = pod.metadata!.uid!;
-        const grace = Math.ceil(gracePeriodMs / 1000);
         const graceEnds = Date.parse(pod.metadata?.deletionTimestamp ?? '');
         if (!Number.isNaN(graceEnds) && graceEnds <= Date.now() + grace * 1000) {
           // Already being deleted, ending no later than asked: escalate if it hangs.
@@ -264,9 +289,8 @@ export function createKubernetesProvider(
           return;
         }
         const deleted = await deletePod(name, uid, grace, signal);
-        if (deleted === false) return;
-        const ends = Date.parse(deleted.metadata?.deletionTimestamp ?? '');
-        if (!Number.isNaN(ends)) scheduleEscalation(name, uid, ends);
+        if (deleted === 'gone' || deleted === 'conflict') return;
+        followDeletion(deleted, name, uid);
       } catch (error) {
         if (signal?.aborted && !CancelledError.isInstance(error)) {
           throw cancelled(what, signal.reason);
@@ -328,6 +352,7 @@ export function createKubernetesProvider(
             ),
           watchTimeoutSeconds: resolved.watchTimeoutSeconds,
           reconnectTimeoutMs: resolved.watchReconnectTimeoutMs,
+          pods: watched,
         },
         signal,
       );
@@ -342,24 +367,25 @@ export function createKubernetesProvider(
         ]);
       }
       try {
-        const pod = await readPod(ref);
-        if (!pod) throw new WorkerNotFoundError(ref.workerId);
+        // A pod a live watch has seen is read by name with no GET first; else read it (and
+        // check it is this scope's worker) first.
+        assertRef(ref);
+        const seen =
+          ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+        const pod = seen ? undefined : await readPod(ref);
+        if (!seen && !pod) throw new WorkerNotFoundError(ref.workerId);
+        const name = seen?.name ?? pod!.metadata!.name!;
+        const phase = seen ? seen.phase : pod?.status?.phase;
         if (tail === 0) return [];
         const query = `container=${WORKER_CONTAINER}${tail === undefined ? '' : `&tailLines=${tail}`}`;
         let text: string;
         try {
-          text = await client.request<string>(
-            'GET',
-            `${podPath(pod.metadata!.name!)}/log?${query}`,
-            { text: true },
-          );
+          text = await client.request<string>('GET', `${podPath(name)}/log?${query}`, {
+            text: true,
+          });
         } catch (error) {
           // 400 "container is waiting to start": no logs yet.
-          if (
-            error instanceof KubeHttpError &&
-            error.status === 400 &&
-            pod.status?.phase === 'Pending'
-          ) {
+          if (error instanceof KubeHttpError && error.status === 400 && phase === 'Pending') {
             return [];
           }
           if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);

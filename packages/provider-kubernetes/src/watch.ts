@@ -14,6 +14,7 @@ import {
 import { isRetryableStatus, KubeHttpError, type KubeStatus, toLifecycleError } from './errors.js';
 import type { KubeClient } from './kube-client.js';
 import { type PodObject, podToRecord } from './pod.js';
+import type { WatchedPods } from './watched-pods.js';
 
 export interface WatchDeps {
   readonly client: KubeClient;
@@ -25,6 +26,8 @@ export interface WatchDeps {
   readonly accept: (pod: PodObject) => boolean;
   readonly watchTimeoutSeconds: number;
   readonly reconnectTimeoutMs: number;
+  /** Where the pods this watch sees are kept for the provider (see watched-pods.ts). */
+  readonly pods?: WatchedPods;
 }
 
 interface WatchEvent {
@@ -51,95 +54,111 @@ export async function* watchPods(
   let failingSince: number | undefined;
   let attempt = 0;
   const selector = encodeURIComponent(deps.labelSelector);
+  // Opened when the iteration starts, so the finally below always closes it.
+  const view = deps.pods?.open();
 
-  while (!signal.aborted) {
-    try {
-      if (mustList) {
-        const list = await client.request<PodList>(
-          'GET',
-          `${deps.podsPath}?labelSelector=${selector}`,
-          { signal },
-        );
-        resourceVersion = list.metadata?.resourceVersion;
-        mustList = false;
-        failingSince = undefined;
-        attempt = 0;
-        const present = new Set<string>();
-        for (const pod of list.items ?? []) {
-          const record = deps.accept(pod) ? podToRecord(pod) : undefined;
-          if (!record) continue;
-          present.add(record.uid);
-          known.set(record.uid, record.workerId);
-          yield { type: 'upsert', worker: record };
-        }
-        for (const [uid, workerId] of [...known]) {
-          if (present.has(uid)) continue;
-          known.delete(uid);
-          yield { type: 'removed', workerId, uid };
-        }
-      }
-      const query = [
-        'watch=1',
-        'allowWatchBookmarks=true',
-        `timeoutSeconds=${deps.watchTimeoutSeconds}`,
-        `labelSelector=${selector}`,
-        ...(resourceVersion ? [`resourceVersion=${encodeURIComponent(resourceVersion)}`] : []),
-      ].join('&');
-      const idleTimeoutMs = (deps.watchTimeoutSeconds + 30) * 1000;
-      for await (const raw of client.stream(`${deps.podsPath}?${query}`, signal, idleTimeoutMs)) {
-        const event = raw as WatchEvent;
-        const object = event.object;
-        if (event.type === 'ERROR') {
-          const code = object?.code ?? 500;
-          if (code === 410) {
-            mustList = true; // too old: list again, then watch from the new resourceVersion
-            break;
-          }
-          throw new KubeHttpError(code, object, 'GET', `${deps.podsPath} (watch)`);
-        }
-        failingSince = undefined;
-        attempt = 0;
-        resourceVersion = object?.metadata?.resourceVersion ?? resourceVersion;
-        if (event.type === 'BOOKMARK' || !object || !deps.accept(object)) continue;
-        const record: WorkerRecordV1 | undefined = podToRecord(object);
-        if (!record) continue;
-        if (event.type === 'DELETED') {
-          known.delete(record.uid);
-          yield { type: 'removed', workerId: record.workerId, uid: record.uid };
-        } else if (event.type === 'ADDED' || event.type === 'MODIFIED') {
-          known.set(record.uid, record.workerId);
-          yield { type: 'upsert', worker: record };
-        }
-      }
-      // The server ended the watch (timeoutSeconds) or we must re-list: go round again.
-    } catch (error) {
-      if (signal.aborted) return;
-      if (error instanceof KubeHttpError && error.status === 410) {
-        mustList = true;
-        continue;
-      }
-      if (error instanceof KubeHttpError && !isRetryableStatus(error.status)) {
-        throw toLifecycleError(deps.providerId, 'watch', error);
-      }
-      const now = Date.now();
-      failingSince ??= now;
-      if (now - failingSince > deps.reconnectTimeoutMs) {
-        throw new ProviderError(
-          deps.providerId,
-          `watch: the API server ${client.server} was unreachable for ${now - failingSince} ms: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-          { retryable: true, cause: error, status: statusOf(error) },
-        );
-      }
-      mustList = true; // a dropped stream: re-list to repair, then watch again
+  try {
+    while (!signal.aborted) {
       try {
-        await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt), undefined, { signal });
-      } catch {
-        return; // aborted while waiting
+        if (mustList) {
+          const list = await client.request<PodList>(
+            'GET',
+            `${deps.podsPath}?labelSelector=${selector}`,
+            { signal },
+          );
+          resourceVersion = list.metadata?.resourceVersion;
+          mustList = false;
+          failingSince = undefined;
+          attempt = 0;
+          const present = new Set<string>();
+          view?.clear();
+          for (const pod of list.items ?? []) {
+            const record = deps.accept(pod) ? podToRecord(pod) : undefined;
+            if (!record) continue;
+            view?.seen(pod);
+            present.add(record.uid);
+            known.set(record.uid, record.workerId);
+            yield { type: 'upsert', worker: record };
+          }
+          for (const [uid, workerId] of [...known]) {
+            if (present.has(uid)) continue;
+            known.delete(uid);
+            yield { type: 'removed', workerId, uid };
+          }
+        }
+        const query = [
+          'watch=1',
+          'allowWatchBookmarks=true',
+          `timeoutSeconds=${deps.watchTimeoutSeconds}`,
+          `labelSelector=${selector}`,
+          ...(resourceVersion ? [`resourceVersion=${encodeURIComponent(resourceVersion)}`] : []),
+        ].join('&');
+        const idleTimeoutMs = (deps.watchTimeoutSeconds + 30) * 1000;
+        for await (const raw of client.stream(`${deps.podsPath}?${query}`, signal, idleTimeoutMs)) {
+          const event = raw as WatchEvent;
+          const object = event.object;
+          if (event.type === 'ERROR') {
+            const code = object?.code ?? 500;
+            if (code === 410) {
+              mustList = true; // too old: list again, then watch from the new resourceVersion
+              break;
+            }
+            throw new KubeHttpError(code, object, 'GET', `${deps.podsPath} (watch)`);
+          }
+          failingSince = undefined;
+          attempt = 0;
+          resourceVersion = object?.metadata?.resourceVersion ?? resourceVersion;
+          if (event.type === 'BOOKMARK' || !object) continue;
+          if (!deps.accept(object)) {
+            if (object.metadata?.uid) view?.gone(object.metadata.uid);
+            continue;
+          }
+          const record: WorkerRecordV1 | undefined = podToRecord(object);
+          if (!record) continue;
+          if (event.type === 'DELETED') view?.gone(record.uid);
+          else view?.seen(object);
+          if (event.type === 'DELETED') {
+            known.delete(record.uid);
+            yield { type: 'removed', workerId: record.workerId, uid: record.uid };
+          } else if (event.type === 'ADDED' || event.type === 'MODIFIED') {
+            known.set(record.uid, record.workerId);
+            yield { type: 'upsert', worker: record };
+          }
+        }
+        // The server ended the watch (timeoutSeconds) or we must re-list: go round again.
+      } catch (error) {
+        // Changes may be missed until the re-list: the view must not be trusted meanwhile.
+        view?.clear();
+        if (signal.aborted) return;
+        if (error instanceof KubeHttpError && error.status === 410) {
+          mustList = true;
+          continue;
+        }
+        if (error instanceof KubeHttpError && !isRetryableStatus(error.status)) {
+          throw toLifecycleError(deps.providerId, 'watch', error);
+        }
+        const now = Date.now();
+        failingSince ??= now;
+        if (now - failingSince > deps.reconnectTimeoutMs) {
+          throw new ProviderError(
+            deps.providerId,
+            `watch: the API server ${client.server} was unreachable for ${now - failingSince} ms: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+            { retryable: true, cause: error, status: statusOf(error) },
+          );
+        }
+        mustList = true; // a dropped stream: re-list to repair, then watch again
+        try {
+          await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt), undefined, { signal });
+        } catch {
+          return; // aborted while waiting
+        }
+        attempt += 1;
       }
-      attempt += 1;
     }
+  } finally {
+    view?.close();
   }
 }
 

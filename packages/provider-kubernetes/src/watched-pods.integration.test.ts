@@ -1,0 +1,158 @@
+/**
+ * Acting on a pod a live watch has seen: logs and remove by uid need no read first. And the
+ * safety of it: a pod changed since the watch last saw it (here relabelled into another scope
+ * while the watch is not being read) is refused by the API server's resourceVersion
+ * precondition, read again, and left alone.
+ */
+import { OwnershipKeys, type WorkerObservationV1 } from '@hodei/lifecycle-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  admin,
+  createWorkerNamespace,
+  deleteNamespace,
+  KWOK_LOG_LINES,
+  podsOf,
+  providerFor,
+  uniqueName,
+  type WorkerNamespace,
+  waitUntil,
+  worker,
+} from '../test/support.js';
+import { podName } from './pod.js';
+
+let ns: WorkerNamespace;
+
+beforeAll(async () => {
+  ns = await createWorkerNamespace('it-watched');
+});
+afterAll(async () => {
+  if (ns) await deleteNamespace(ns.namespace);
+});
+
+function ownership(scope: string, workerId: string) {
+  return {
+    scope,
+    workerId,
+    providerId: 'k8s-it',
+    owner: 'watched-pods-test',
+    expiresAt: new Date(Date.now() + 600_000),
+    ttlAfterFinishedSeconds: 0,
+  };
+}
+
+/**
+ * Pulls observations from the watch until one matches; the watch then waits, unread. (One
+ * deadline for all pulls: a pull left pending would let the watch read on.)
+ */
+async function pullUntil(
+  iterator: AsyncIterator<WorkerObservationV1>,
+  what: string,
+  matches: (observation: WorkerObservationV1) => boolean,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after 30 s waiting for the watch to report ${what}`)),
+      30_000,
+    );
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), deadline]);
+      if (next.done) throw new Error(`the watch ended while waiting for ${what}`);
+      if (matches(next.value)) return;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const running = (uid: string) => (o: WorkerObservationV1) =>
+  o.type === 'upsert' && o.worker.uid === uid && o.worker.phase === 'running';
+
+describe('kubernetes provider: pods seen by a live watch', () => {
+  test('logs and remove by uid cost one request each', async () => {
+    const { provider, log } = providerFor(ns);
+    const scope = uniqueName('seen');
+    const controller = new AbortController();
+    const iterator = provider
+      .watch({ scope }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    try {
+      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
+      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
+      const ref = { scope, workerId: 'w', uid: record.uid };
+
+      log.length = 0;
+      expect(await provider.logs(ref, { tail: 5 })).toEqual([...KWOK_LOG_LINES]);
+      await provider.remove(ref, { gracePeriodMs: 1_000 });
+      expect(log.map((line) => line.replace(/\?.*$/, ''))).toEqual([
+        `GET /api/v1/namespaces/${ns.namespace}/pods/${podName(scope, 'w')}/log`,
+        `DELETE /api/v1/namespaces/${ns.namespace}/pods/${podName(scope, 'w')}`,
+      ]);
+      await waitUntil(
+        `pod ${record.uid} to be deleted`,
+        () => podsOf(ns.namespace, scope),
+        (pods) => pods.length === 0,
+      );
+    } finally {
+      controller.abort();
+      await iterator.return?.();
+      await provider.close();
+    }
+  });
+
+  test('a pod relabelled into another scope since it was seen is left alone', async () => {
+    const { provider, log } = providerFor(ns);
+    const { core } = await admin();
+    const scope = uniqueName('mine');
+    const other = uniqueName('theirs');
+    const controller = new AbortController();
+    const iterator = provider
+      .watch({ scope }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    try {
+      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
+      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
+      // While the watch is not read, its view still says the pod is ours.
+      const name = podName(scope, 'w');
+      await core.patchNamespacedPod({
+        name,
+        namespace: ns.namespace,
+        // A JSON patch (client-node's default): '/' in the label key is escaped as '~1'.
+        body: [
+          {
+            op: 'replace',
+            path: `/metadata/labels/${OwnershipKeys.managedBy.replace('/', '~1')}`,
+            value: other,
+          },
+        ],
+      });
+
+      log.length = 0;
+      await provider.remove({ scope, workerId: 'w', uid: record.uid }, { gracePeriodMs: 1_000 });
+      // The DELETE with the seen resourceVersion was refused; the read showed another scope.
+      expect(log.map((line) => line.split(' ')[0])).toEqual(['DELETE', 'GET']);
+      const [pod] = await podsOf(ns.namespace, other);
+      expect(pod?.metadata?.uid).toBe(record.uid);
+      expect(pod?.metadata?.deletionTimestamp).toBeUndefined();
+    } finally {
+      controller.abort();
+      await iterator.return?.();
+      await provider.close();
+    }
+  });
+
+  test('without a live watch, remove reads the pod first', async () => {
+    const { provider, log } = providerFor(ns);
+    const scope = uniqueName('unwatched');
+    try {
+      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
+      log.length = 0;
+      await provider.remove({ scope, workerId: 'w', uid: record.uid }, { gracePeriodMs: 1_000 });
+      expect(log.map((line) => line.split(' ')[0])).toEqual(['GET', 'DELETE']);
+    } finally {
+      await provider.close();
+    }
+  });
+});
