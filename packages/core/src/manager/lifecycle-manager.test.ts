@@ -12,6 +12,7 @@ import {
   NotOwnedError,
   OwnershipKeys,
   type ProviderV1,
+  type RemoveOptionsV1,
   readOwnership,
   WorkerNotFoundError,
   type WorkerRecordV1,
@@ -540,6 +541,39 @@ describe('races with the infrastructure', () => {
     infrastructure.vanish('w-1');
     await manager.collectGarbage();
     expect(events.ofType('OrphanWorkerDetected')[0]).toMatchObject({ kind: 'lost-worker' });
+    await manager.close();
+  });
+
+  test('with a watch, a worker draining through its grace period is not read back meanwhile', async () => {
+    const { provider, infrastructure, clock } = setup();
+    // A provider whose remove returns once the removal is accepted (as a Kubernetes DELETE
+    // does), while the worker, ignoring SIGTERM, takes its whole grace period (10 s) to go.
+    const accepting: ProviderV1 = Object.assign(Object.create(provider) as ProviderV1, {
+      async remove(ref: WorkerRefV1, options?: RemoveOptionsV1) {
+        void provider.remove(ref, options);
+      },
+    });
+    const events = createEventRecorder();
+    const manager = withLifecycle(accepting, {
+      clock,
+      publisher: events,
+      scope: 'test',
+      policy: testPolicy,
+    });
+    await manager.createWorker(workerSpec({ ignoreStop: true }), { workerId: 'w-1' });
+    await clock.settle();
+    infrastructure.resetCalls();
+    const removed = manager.remove({ workerId: 'w-1', scope: 'test' });
+    await clock.advance(9 * second);
+    expect(manager.worker('w-1')?.state).toBe('Terminated');
+    await clock.advance(1 * second); // the grace period ends: the worker goes, the watch says so
+    await removed;
+    expect(infrastructure.workers()).toEqual([]);
+    expect(events.ofType('WorkerEphemeralCleanedUp')[0]).toMatchObject({
+      workerId: 'w-1',
+      cleanupReason: 'ForceCleanup',
+    });
+    expect(infrastructure.calls.get).toBe(0);
     await manager.close();
   });
 

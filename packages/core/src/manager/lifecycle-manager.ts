@@ -751,8 +751,15 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       return;
     }
     if (this.watching && worker.uid !== undefined) {
-      // The watch will report it gone; read it back only if it has not by the retry delay.
-      this.scheduleRetry(worker, 'confirm', undefined);
+      // The watch will report it gone. A worker may take its grace period to go: read it back
+      // only if the watch has not reported it by then (plus the retry delay), so a mass
+      // removal on a slow infrastructure does not read every worker back while it drains.
+      worker.retryAction = 'confirm';
+      this.schedule(
+        worker,
+        'retry',
+        this.now() + worker.policy.gracefulTerminationTimeout + this.options.retryDelay,
+      );
       return;
     }
     await this.confirmStep(worker);
