@@ -5,6 +5,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
+import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import type { ContainerCreateBody } from './container-config.js';
 import type { ContainerInspect, ContainerSummary } from './records.js';
@@ -44,6 +45,13 @@ export class DockerClient {
       connection.kind === 'tcp' && connection.protocol === 'https'
         ? new HttpsAgent({ keepAlive: true })
         : new HttpAgent({ keepAlive: true });
+    // docker-modem formats every request's options with util.inspect (showHidden, no depth
+    // limit) for its debug log, even when that log is off. Through the agent that walks every
+    // pooled socket: about 8 ms of CPU per request, 40x the request itself. A one-line
+    // description makes it free.
+    Object.defineProperty(this.agent, inspect.custom, {
+      value: () => `[Agent: hodei docker provider, keep-alive]`,
+    });
     const base =
       connection.kind === 'socket'
         ? { socketPath: connection.socketPath }
