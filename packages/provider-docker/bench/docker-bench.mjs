@@ -324,9 +324,22 @@ async function main() {
   const managed = [];
   // Interleaved rounds, so a drift of the engine affects both modes alike.
   await bareRound(); // warm-up, not counted
+  // CPU of this process (user + system) per round: the client's own cost, which shares the
+  // machine with the engine.
+  const cpu = { bare: [], managed: [] };
+  const cpuOf = async (round) => {
+    const before = process.cpuUsage();
+    const seconds = await round();
+    const used = process.cpuUsage(before);
+    return { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    bare.push(await bareRound());
-    managed.push(await managerRound());
+    const b = await cpuOf(bareRound);
+    bare.push(b.seconds);
+    cpu.bare.push(b.cpuSeconds);
+    const m = await cpuOf(managerRound);
+    managed.push(m.seconds);
+    cpu.managed.push(m.cpuSeconds);
   }
   const best = (values) => Math.min(...values);
   console.log(`overhead rounds done: bare ${bare.join(', ')} s; manager ${managed.join(', ')} s`);
@@ -369,6 +382,11 @@ async function main() {
     [
       'engine requests per worker, bare / manager (besides one event stream and list per round)',
       `${barePerWorker.toFixed(2)} / ${perWorkerTotal.toFixed(2)}  (${perWorker.join(', ')})`,
+      '',
+    ],
+    [
+      'CPU of the client process per round, bare / manager (median)',
+      `${percentile(cpu.bare, 50).toFixed(2)} s / ${percentile(cpu.managed, 50).toFixed(2)} s`,
       '',
     ],
     [

@@ -326,9 +326,19 @@ const t0 = Date.now();
 const bare = [];
 const viaManager = [];
 let kinds = new Map();
+// CPU of this process (user + system) per round: the client's own cost.
+const cpu = { bare: [], managed: [] };
+const cpuSince = (before) => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+};
 for (let round = 0; round < ROUNDS; round++) {
+  let before = process.cpuUsage();
   bare.push(await bareRun(N));
+  cpu.bare.push(cpuSince(before));
+  before = process.cpuUsage();
   const run = await managerRun(N);
+  cpu.managed.push(cpuSince(before));
   viaManager.push(run.elapsed);
   kinds = run.kinds;
 }
@@ -343,6 +353,12 @@ rows.push([
 rows.push([
   'API requests per pod, bare / manager (bare also polls a list every 200 ms)',
   `${(bareRequests.perPod / (N * ROUNDS)).toFixed(2)} (+ ${(bareRequests.lists / ROUNDS).toFixed(0)} lists per round) / ${([...kinds.values()].reduce((a, b) => a + b, 0) / N).toFixed(2)} (${[...kinds].map(([kind, count]) => `${kind} ${(count / N).toFixed(2)}`).join(', ')})`,
+  '',
+  '',
+]);
+rows.push([
+  'CPU of the client process per round, bare / manager (median)',
+  `${percentile(cpu.bare, 50).toFixed(2)} s / ${percentile(cpu.managed, 50).toFixed(2)} s`,
   '',
   '',
 ]);
