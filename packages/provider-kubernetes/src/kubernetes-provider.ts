@@ -147,6 +147,37 @@ export function createKubernetesProvider(
     if (!Number.isNaN(ends)) scheduleEscalation(name, uid, ends);
   }
 
+  /**
+   * Lowers activeDeadlineSeconds, with the uid (and the resourceVersion, when given) as
+   * preconditions: 'gone' on 404, 'conflict' on 409 (another pod under the name, or the pod
+   * changed since it was seen).
+   */
+  async function patchDeadline(
+    name: string,
+    uid: string,
+    activeDeadlineSeconds: number,
+    signal: AbortSignal | undefined,
+    resourceVersion?: string,
+  ): Promise<'done' | 'gone' | 'conflict'> {
+    try {
+      await client.request('PATCH', podPath(name), {
+        signal,
+        contentType: 'application/merge-patch+json',
+        // uid and resourceVersion in a merge patch are preconditions, checked by the server.
+        body: {
+          metadata: resourceVersion === undefined ? { uid } : { uid, resourceVersion },
+          spec: { activeDeadlineSeconds },
+        },
+      });
+      return 'done';
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 404) return 'gone';
+      if (status === 409) return 'conflict';
+      throw error;
+    }
+  }
+
   /** Pods being deleted, by uid: the timer that force-deletes one still Terminating too long. */
   const escalations = new Map<string, NodeJS.Timeout>();
 
@@ -305,29 +336,45 @@ export function createKubernetesProvider(
       if (signal?.aborted) throw cancelled(what, signal.reason);
       if (options.gracePeriodMs !== undefined) assertGrace(options.gracePeriodMs);
       try {
+        assertRef(ref);
+        // A pod a live watch has seen needs no read: the PATCH carries the resourceVersion
+        // seen, so if the pod changed since the server refuses it (409) and it is read below.
+        const seen =
+          ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+        if (seen) {
+          const target = stopTarget(
+            seen.phase,
+            seen.deleting,
+            seen.startTime,
+            seen.activeDeadlineSeconds,
+          );
+          if (target === undefined) return;
+          const patched = await patchDeadline(
+            seen.name,
+            seen.uid,
+            target,
+            signal,
+            seen.resourceVersion,
+          );
+          if (patched === 'gone') throw new WorkerNotFoundError(ref.workerId);
+          if (patched === 'done') return;
+        }
         const pod = await readPod(ref, signal);
         if (!pod) throw new WorkerNotFoundError(ref.workerId);
-        const phase = pod.status?.phase;
-        if (phase === 'Succeeded' || phase === 'Failed' || pod.metadata?.deletionTimestamp) return;
-        // The kubelet ends a pod at status.startTime + activeDeadlineSeconds (the API allows
-        // lowering it on a live pod): set it to the time already run, so it ends now.
-        const startedAt = Date.parse(pod.status?.startTime ?? '');
-        const ran = Number.isNaN(startedAt) ? 0 : Math.floor((Date.now() - startedAt) / 1000);
-        const target = Math.max(1, ran);
-        const current = pod.spec?.activeDeadlineSeconds;
-        if (current !== undefined && current <= target) return; // already due
-        try {
-          await client.request('PATCH', podPath(pod.metadata!.name!), {
-            signal,
-            contentType: 'application/merge-patch+json',
-            // metadata.uid in a patch is a precondition: another pod under the name is a 409.
-            body: { metadata: { uid: pod.metadata!.uid }, spec: { activeDeadlineSeconds: target } },
-          });
-        } catch (error) {
-          const status = httpStatusOf(error);
-          if (status === 404 || status === 409) throw new WorkerNotFoundError(ref.workerId);
-          throw error;
-        }
+        const target = stopTarget(
+          pod.status?.phase,
+          pod.metadata?.deletionTimestamp !== undefined,
+          pod.status?.startTime,
+          pod.spec?.activeDeadlineSeconds,
+        );
+        if (target === undefined) return;
+        const patched = await patchDeadline(
+          pod.metadata!.name!,
+          pod.metadata!.uid!,
+          target,
+          signal,
+        );
+        if (patched !== 'done') throw new WorkerNotFoundError(ref.workerId);
       } catch (error) {
         if (signal?.aborted && !CancelledError.isInstance(error)) {
           throw cancelled(what, signal.reason);
@@ -438,6 +485,26 @@ export function createKubernetesProvider(
   }
 
   return provider;
+}
+
+/**
+ * The activeDeadlineSeconds that makes the kubelet end a pod now (it ends a pod at
+ * status.startTime + activeDeadlineSeconds, and the API allows lowering it on a live pod): the
+ * time already run. Undefined when there is nothing to do: ended, being deleted, or already due.
+ */
+function stopTarget(
+  phase: string | undefined,
+  deleting: boolean,
+  startTime: string | undefined,
+  activeDeadlineSeconds: number | undefined,
+): number | undefined {
+  if (phase === 'Succeeded' || phase === 'Failed' || deleting) return undefined;
+  const startedAt = Date.parse(startTime ?? '');
+  const ran = Number.isNaN(startedAt) ? 0 : Math.floor((Date.now() - startedAt) / 1000);
+  const target = Math.max(1, ran);
+  return activeDeadlineSeconds !== undefined && activeDeadlineSeconds <= target
+    ? undefined
+    : target;
 }
 
 function assertRef(ref: WorkerRefV1): void {

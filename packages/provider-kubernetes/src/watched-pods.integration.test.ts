@@ -1,10 +1,14 @@
 /**
- * Acting on a pod a live watch has seen: logs and remove by uid need no read first. And the
+ * Acting on a pod a live watch has seen: logs, stop and remove by uid need no read first. And the
  * safety of it: a pod changed since the watch last saw it (here relabelled into another scope
  * while the watch is not being read) is refused by the API server's resourceVersion
  * precondition, read again, and left alone.
  */
-import { OwnershipKeys, type WorkerObservationV1 } from '@hodei/lifecycle-core';
+import {
+  OwnershipKeys,
+  WorkerNotFoundError,
+  type WorkerObservationV1,
+} from '@hodei/lifecycle-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   admin,
@@ -136,6 +140,72 @@ describe('kubernetes provider: pods seen by a live watch', () => {
       const [pod] = await podsOf(ns.namespace, other);
       expect(pod?.metadata?.uid).toBe(record.uid);
       expect(pod?.metadata?.deletionTimestamp).toBeUndefined();
+    } finally {
+      controller.abort();
+      await iterator.return?.();
+      await provider.close();
+    }
+  });
+
+  test('stop by uid is one PATCH, and the kubelet ends the pod', async () => {
+    const { provider, log } = providerFor(ns);
+    const scope = uniqueName('stop');
+    const controller = new AbortController();
+    const iterator = provider
+      .watch({ scope }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    try {
+      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
+      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
+      log.length = 0;
+      await provider.stop({ scope, workerId: 'w', uid: record.uid });
+      expect(log.map((line) => line.split(' ')[0])).toEqual(['PATCH']);
+      await pullUntil(
+        iterator,
+        `pod ${record.uid} ended by its deadline`,
+        (o) => o.type === 'upsert' && o.worker.uid === record.uid && o.worker.phase === 'failed',
+      );
+    } finally {
+      controller.abort();
+      await iterator.return?.();
+      await provider.close();
+    }
+  });
+
+  test('stop of a pod relabelled into another scope since it was seen changes nothing', async () => {
+    const { provider, log } = providerFor(ns);
+    const { core } = await admin();
+    const scope = uniqueName('stop-mine');
+    const other = uniqueName('stop-theirs');
+    const controller = new AbortController();
+    const iterator = provider
+      .watch({ scope }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    try {
+      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
+      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
+      const name = podName(scope, 'w');
+      const before = await core.readNamespacedPod({ name, namespace: ns.namespace });
+      await core.patchNamespacedPod({
+        name,
+        namespace: ns.namespace,
+        body: [
+          {
+            op: 'replace',
+            path: `/metadata/labels/${OwnershipKeys.managedBy.replace('/', '~1')}`,
+            value: other,
+          },
+        ],
+      });
+      log.length = 0;
+      await expect(provider.stop({ scope, workerId: 'w', uid: record.uid })).rejects.toSatisfy(
+        WorkerNotFoundError.isInstance,
+      );
+      // The PATCH with the seen resourceVersion was refused; the read showed another scope.
+      expect(log.map((line) => line.split(' ')[0])).toEqual(['PATCH', 'GET']);
+      const after = await core.readNamespacedPod({ name, namespace: ns.namespace });
+      expect(after.spec?.activeDeadlineSeconds).toBe(before.spec?.activeDeadlineSeconds);
+      expect(after.status?.phase).toBe('Running');
     } finally {
       controller.abort();
       await iterator.return?.();

@@ -1,12 +1,13 @@
 /**
- * What the provider's live watches last saw of each pod, so that logs and remove can act on a
+ * What the provider's live watches last saw of each pod, so that logs, stop and remove can act on a
  * pod the caller names by uid without reading it first. Only a running watch keeps its view:
  * a view is emptied while its watch reconnects (it may have missed changes) and dropped when
  * the watch ends, so an entry is never older than the watch's own lag.
  *
- * Nothing destructive trusts a view blindly: remove sends the seen resourceVersion as a
- * precondition of its DELETE, so a pod changed since (relabelled into another scope, or
- * replaced) is refused by the API server, and remove reads it again.
+ * Nothing that changes a pod trusts a view blindly: stop and remove send the seen
+ * resourceVersion as a precondition of their PATCH or DELETE, so a pod changed since
+ * (relabelled into another scope, or replaced) is refused by the API server, and they read it
+ * again.
  */
 import { OwnershipKeys } from '@hodei/lifecycle-core';
 import type { PodObject } from './pod.js';
@@ -21,6 +22,9 @@ export interface SeenPod {
   readonly phase: string | undefined;
   /** The pod has a deletionTimestamp: a deletion is under way. */
   readonly deleting: boolean;
+  /** status.startTime and spec.activeDeadlineSeconds, which stop needs. */
+  readonly startTime: string | undefined;
+  readonly activeDeadlineSeconds: number | undefined;
 }
 
 /** One watch's view: fed by its list and events, emptied on reconnect, dropped at its end. */
@@ -47,6 +51,8 @@ function toSeen(pod: PodObject): SeenPod | undefined {
     workerId,
     phase: pod.status?.phase,
     deleting: metadata.deletionTimestamp !== undefined,
+    startTime: pod.status?.startTime,
+    activeDeadlineSeconds: pod.spec?.activeDeadlineSeconds,
   };
 }
 
