@@ -323,7 +323,10 @@ async function main() {
   const bare = [];
   const managed = [];
   // Interleaved rounds, so a drift of the engine affects both modes alike.
-  await bareRound(); // warm-up, not counted
+  // Warm-up, not counted: one round of each mode, so neither pays for first-run costs (JIT,
+  // the engine's caches) in a counted round.
+  await bareRound();
+  await managerRound();
   // CPU of this process (user + system) per round: the client's own cost, which shares the
   // machine with the engine.
   const cpu = { bare: [], managed: [] };
@@ -350,16 +353,16 @@ async function main() {
   // Each manager round runs right after a bare one: their ratio cancels slow drifts of the
   // machine's load, which on a shared 2-core host move whole rounds by 10-15%.
   const paired = managed.map((seconds, i) => seconds / bare[i]);
-  // bareRequests counts the warm-up round too: ROUNDS + 1 bare rounds.
-  const barePerWorker = bareRequests / (WORKERS * (ROUNDS + 1));
+  // Both counts include the warm-up rounds: ROUNDS + 1 rounds of each mode.
+  const counted = WORKERS * (ROUNDS + 1);
+  const barePerWorker = bareRequests / counted;
   const perWorker = [...managerRequests]
     .filter(([kind]) => kind !== 'GET /events' && kind !== 'GET /containers/json')
-    .map(([kind, n]) => `${kind} ${(n / (WORKERS * ROUNDS)).toFixed(2)}`);
+    .map(([kind, n]) => `${kind} ${(n / counted).toFixed(2)}`);
   const perWorkerTotal =
     [...managerRequests]
       .filter(([kind]) => kind !== 'GET /events' && kind !== 'GET /containers/json')
-      .reduce((sum, [, n]) => sum + n, 0) /
-    (WORKERS * ROUNDS);
+      .reduce((sum, [, n]) => sum + n, 0) / counted;
 
   const rows = [
     ['measure', 'result', 'goal'],
