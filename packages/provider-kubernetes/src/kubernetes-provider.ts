@@ -49,7 +49,7 @@ import {
 } from './pod.js';
 import { type KubernetesProviderSettings, resolveKubernetesSettings } from './settings.js';
 import { watchPods } from './watch.js';
-import { WatchedPods } from './watched-pods.js';
+import { type SeenPod, WatchedPods } from './watched-pods.js';
 
 /** What the Kubernetes provider declares. */
 export const kubernetesCapabilities: ProviderCapabilitiesV1 = Object.freeze({
@@ -92,6 +92,12 @@ export function createKubernetesProvider(
   const fail = (what: string, error: unknown): never => {
     throw toLifecycleError(providerId, what, error);
   };
+
+  /** The pod of a ref with a uid as a live watch last saw it (after checking the ref). */
+  function seenPod(ref: WorkerRefV1): SeenPod | undefined {
+    assertRef(ref);
+    return ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+  }
 
   /** GET the pod of a worker; undefined when absent, of another scope, or another incarnation. */
   async function readPod(ref: WorkerRefV1, signal?: AbortSignal): Promise<PodObject | undefined> {
@@ -301,9 +307,7 @@ export function createKubernetesProvider(
         // A pod a live watch has seen needs no read: the DELETE carries the resourceVersion
         // seen, so if the pod changed since (relabelled, replaced) the server refuses it (409)
         // and the pod is read again below.
-        assertRef(ref);
-        const seen =
-          ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+        const seen = seenPod(ref);
         if (seen && !seen.deleting) {
           const deleted = await deletePod(seen.name, seen.uid, grace, signal, seen.resourceVersion);
           if (deleted === 'gone') return;
@@ -336,11 +340,9 @@ export function createKubernetesProvider(
       if (signal?.aborted) throw cancelled(what, signal.reason);
       if (options.gracePeriodMs !== undefined) assertGrace(options.gracePeriodMs);
       try {
-        assertRef(ref);
         // A pod a live watch has seen needs no read: the PATCH carries the resourceVersion
         // seen, so if the pod changed since the server refuses it (409) and it is read below.
-        const seen =
-          ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+        const seen = seenPod(ref);
         if (seen) {
           const target = stopTarget(
             seen.phase,
@@ -416,9 +418,7 @@ export function createKubernetesProvider(
       try {
         // A pod a live watch has seen is read by name with no GET first; else read it (and
         // check it is this scope's worker) first.
-        assertRef(ref);
-        const seen =
-          ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
+        const seen = seenPod(ref);
         const pod = seen ? undefined : await readPod(ref);
         if (!seen && !pod) throw new WorkerNotFoundError(ref.workerId);
         const name = seen?.name ?? pod!.metadata!.name!;

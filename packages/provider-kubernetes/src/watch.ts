@@ -115,12 +115,12 @@ export async function* watchPods(
           }
           const record: WorkerRecordV1 | undefined = podToRecord(object);
           if (!record) continue;
-          if (event.type === 'DELETED') view?.gone(record.uid);
-          else view?.seen(object);
           if (event.type === 'DELETED') {
+            view?.gone(record.uid);
             known.delete(record.uid);
             yield { type: 'removed', workerId: record.workerId, uid: record.uid };
           } else if (event.type === 'ADDED' || event.type === 'MODIFIED') {
+            view?.seen(object);
             known.set(record.uid, record.workerId);
             yield { type: 'upsert', worker: record };
           }

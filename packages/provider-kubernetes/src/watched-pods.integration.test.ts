@@ -74,143 +74,110 @@ async function pullUntil(
 const running = (uid: string) => (o: WorkerObservationV1) =>
   o.type === 'upsert' && o.worker.uid === uid && o.worker.phase === 'running';
 
+/**
+ * A worker of a fresh scope, running, seen by a watch of its provider that is then left
+ * unread (its view stays as it was). `await using` closes the watch and the provider.
+ */
+async function seenWorker(prefix: string) {
+  const { provider, log } = providerFor(ns);
+  const scope = uniqueName(prefix);
+  const controller = new AbortController();
+  const iterator = provider.watch({ scope }, { signal: controller.signal })[Symbol.asyncIterator]();
+  const close = async () => {
+    controller.abort();
+    await iterator.return?.();
+    await provider.close();
+  };
+  try {
+    const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
+    await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
+    return {
+      provider,
+      log,
+      scope,
+      record,
+      iterator,
+      name: podName(scope, 'w'),
+      ref: { scope, workerId: 'w', uid: record.uid },
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** As admin, moves a pod into another scope (a JSON patch; '/' in a key is escaped '~1'). */
+async function relabel(name: string, scope: string): Promise<void> {
+  const { core } = await admin();
+  await core.patchNamespacedPod({
+    name,
+    namespace: ns.namespace,
+    body: [
+      {
+        op: 'replace',
+        path: `/metadata/labels/${OwnershipKeys.managedBy.replace('/', '~1')}`,
+        value: scope,
+      },
+    ],
+  });
+}
+
 describe('kubernetes provider: pods seen by a live watch', () => {
   test('logs and remove by uid cost one request each', async () => {
-    const { provider, log } = providerFor(ns);
-    const scope = uniqueName('seen');
-    const controller = new AbortController();
-    const iterator = provider
-      .watch({ scope }, { signal: controller.signal })
-      [Symbol.asyncIterator]();
-    try {
-      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
-      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
-      const ref = { scope, workerId: 'w', uid: record.uid };
-
-      log.length = 0;
-      expect(await provider.logs(ref, { tail: 5 })).toEqual([...KWOK_LOG_LINES]);
-      await provider.remove(ref, { gracePeriodMs: 1_000 });
-      expect(log.map((line) => line.replace(/\?.*$/, ''))).toEqual([
-        `GET /api/v1/namespaces/${ns.namespace}/pods/${podName(scope, 'w')}/log`,
-        `DELETE /api/v1/namespaces/${ns.namespace}/pods/${podName(scope, 'w')}`,
-      ]);
-      await waitUntil(
-        `pod ${record.uid} to be deleted`,
-        () => podsOf(ns.namespace, scope),
-        (pods) => pods.length === 0,
-      );
-    } finally {
-      controller.abort();
-      await iterator.return?.();
-      await provider.close();
-    }
+    await using seen = await seenWorker('seen');
+    seen.log.length = 0;
+    expect(await seen.provider.logs(seen.ref, { tail: 5 })).toEqual([...KWOK_LOG_LINES]);
+    await seen.provider.remove(seen.ref, { gracePeriodMs: 1_000 });
+    expect(seen.log.map((line) => line.replace(/\?.*$/, ''))).toEqual([
+      `GET /api/v1/namespaces/${ns.namespace}/pods/${seen.name}/log`,
+      `DELETE /api/v1/namespaces/${ns.namespace}/pods/${seen.name}`,
+    ]);
+    await waitUntil(
+      `pod ${seen.record.uid} to be deleted`,
+      () => podsOf(ns.namespace, seen.scope),
+      (pods) => pods.length === 0,
+    );
   });
 
   test('a pod relabelled into another scope since it was seen is left alone', async () => {
-    const { provider, log } = providerFor(ns);
-    const { core } = await admin();
-    const scope = uniqueName('mine');
+    await using seen = await seenWorker('mine');
     const other = uniqueName('theirs');
-    const controller = new AbortController();
-    const iterator = provider
-      .watch({ scope }, { signal: controller.signal })
-      [Symbol.asyncIterator]();
-    try {
-      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
-      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
-      // While the watch is not read, its view still says the pod is ours.
-      const name = podName(scope, 'w');
-      await core.patchNamespacedPod({
-        name,
-        namespace: ns.namespace,
-        // A JSON patch (client-node's default): '/' in the label key is escaped as '~1'.
-        body: [
-          {
-            op: 'replace',
-            path: `/metadata/labels/${OwnershipKeys.managedBy.replace('/', '~1')}`,
-            value: other,
-          },
-        ],
-      });
-
-      log.length = 0;
-      await provider.remove({ scope, workerId: 'w', uid: record.uid }, { gracePeriodMs: 1_000 });
-      // The DELETE with the seen resourceVersion was refused; the read showed another scope.
-      expect(log.map((line) => line.split(' ')[0])).toEqual(['DELETE', 'GET']);
-      const [pod] = await podsOf(ns.namespace, other);
-      expect(pod?.metadata?.uid).toBe(record.uid);
-      expect(pod?.metadata?.deletionTimestamp).toBeUndefined();
-    } finally {
-      controller.abort();
-      await iterator.return?.();
-      await provider.close();
-    }
+    // While the watch is not read, its view still says the pod is ours.
+    await relabel(seen.name, other);
+    seen.log.length = 0;
+    await seen.provider.remove(seen.ref, { gracePeriodMs: 1_000 });
+    // The DELETE with the seen resourceVersion was refused; the read showed another scope.
+    expect(seen.log.map((line) => line.split(' ')[0])).toEqual(['DELETE', 'GET']);
+    const [pod] = await podsOf(ns.namespace, other);
+    expect(pod?.metadata?.uid).toBe(seen.record.uid);
+    expect(pod?.metadata?.deletionTimestamp).toBeUndefined();
   });
 
   test('stop by uid is one PATCH, and the kubelet ends the pod', async () => {
-    const { provider, log } = providerFor(ns);
-    const scope = uniqueName('stop');
-    const controller = new AbortController();
-    const iterator = provider
-      .watch({ scope }, { signal: controller.signal })
-      [Symbol.asyncIterator]();
-    try {
-      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
-      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
-      log.length = 0;
-      await provider.stop({ scope, workerId: 'w', uid: record.uid });
-      expect(log.map((line) => line.split(' ')[0])).toEqual(['PATCH']);
-      await pullUntil(
-        iterator,
-        `pod ${record.uid} ended by its deadline`,
-        (o) => o.type === 'upsert' && o.worker.uid === record.uid && o.worker.phase === 'failed',
-      );
-    } finally {
-      controller.abort();
-      await iterator.return?.();
-      await provider.close();
-    }
+    await using seen = await seenWorker('stop');
+    seen.log.length = 0;
+    await seen.provider.stop(seen.ref);
+    expect(seen.log.map((line) => line.split(' ')[0])).toEqual(['PATCH']);
+    await pullUntil(
+      seen.iterator,
+      `pod ${seen.record.uid} ended by its deadline`,
+      (o) => o.type === 'upsert' && o.worker.uid === seen.record.uid && o.worker.phase === 'failed',
+    );
   });
 
   test('stop of a pod relabelled into another scope since it was seen changes nothing', async () => {
-    const { provider, log } = providerFor(ns);
+    await using seen = await seenWorker('stop-mine');
     const { core } = await admin();
-    const scope = uniqueName('stop-mine');
-    const other = uniqueName('stop-theirs');
-    const controller = new AbortController();
-    const iterator = provider
-      .watch({ scope }, { signal: controller.signal })
-      [Symbol.asyncIterator]();
-    try {
-      const record = await provider.create({ spec: worker(), ownership: ownership(scope, 'w') });
-      await pullUntil(iterator, `pod ${record.uid} running`, running(record.uid));
-      const name = podName(scope, 'w');
-      const before = await core.readNamespacedPod({ name, namespace: ns.namespace });
-      await core.patchNamespacedPod({
-        name,
-        namespace: ns.namespace,
-        body: [
-          {
-            op: 'replace',
-            path: `/metadata/labels/${OwnershipKeys.managedBy.replace('/', '~1')}`,
-            value: other,
-          },
-        ],
-      });
-      log.length = 0;
-      await expect(provider.stop({ scope, workerId: 'w', uid: record.uid })).rejects.toSatisfy(
-        WorkerNotFoundError.isInstance,
-      );
-      // The PATCH with the seen resourceVersion was refused; the read showed another scope.
-      expect(log.map((line) => line.split(' ')[0])).toEqual(['PATCH', 'GET']);
-      const after = await core.readNamespacedPod({ name, namespace: ns.namespace });
-      expect(after.spec?.activeDeadlineSeconds).toBe(before.spec?.activeDeadlineSeconds);
-      expect(after.status?.phase).toBe('Running');
-    } finally {
-      controller.abort();
-      await iterator.return?.();
-      await provider.close();
-    }
+    const before = await core.readNamespacedPod({ name: seen.name, namespace: ns.namespace });
+    await relabel(seen.name, uniqueName('stop-theirs'));
+    seen.log.length = 0;
+    await expect(seen.provider.stop(seen.ref)).rejects.toSatisfy(WorkerNotFoundError.isInstance);
+    // The PATCH with the seen resourceVersion was refused; the read showed another scope.
+    expect(seen.log.map((line) => line.split(' ')[0])).toEqual(['PATCH', 'GET']);
+    const after = await core.readNamespacedPod({ name: seen.name, namespace: ns.namespace });
+    expect(after.spec?.activeDeadlineSeconds).toBe(before.spec?.activeDeadlineSeconds);
+    expect(after.status?.phase).toBe('Running');
   });
 
   test('without a live watch, remove reads the pod first', async () => {
