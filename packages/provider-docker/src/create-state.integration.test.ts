@@ -25,8 +25,14 @@ const scopes = new Set<string>();
 /** The test image with a HEALTHCHECK of its own (committed locally; no registry needed). */
 const SELF_CHECKED_IMAGE = `hodei-test-worker-healthcheck:${process.pid}`;
 
-/** A provider that records each engine request as "METHOD /kind" (ids left out). */
-function countingProvider() {
+/**
+ * A fresh scope and a provider that records each engine request as "METHOD /kind" (ids left
+ * out). `watch()` starts collecting the scope's observations. `await using` stops the watch
+ * (it must end cleanly) and closes the provider.
+ */
+function countingScope(prefix: string) {
+  const scope = uniqueScope(prefix);
+  scopes.add(scope);
   const requests: string[] = [];
   const provider = createDockerProvider({
     providerId: 'docker-create-state',
@@ -37,7 +43,26 @@ function countingProvider() {
       requests.push(`${method} ${kind}`);
     },
   });
-  return { provider, requests };
+  const controller = new AbortController();
+  const observations: WorkerObservationV1[] = [];
+  let watching: Promise<void> | undefined;
+  return {
+    scope,
+    provider,
+    requests,
+    observations,
+    watch() {
+      watching = collect(provider.watch({ scope }, { signal: controller.signal }), observations);
+    },
+    async [Symbol.asyncDispose]() {
+      controller.abort();
+      try {
+        await watching;
+      } finally {
+        await provider.close();
+      }
+    },
+  };
 }
 
 const inspections = (requests: readonly string[]) =>
@@ -96,104 +121,73 @@ afterAll(async () => {
 
 describe('docker provider: the state create returns', () => {
   test('with a health check in the spec: create, start, and no inspection', async () => {
-    const scope = uniqueScope('create-probe');
-    scopes.add(scope);
-    const { provider, requests } = countingProvider();
-    const controller = new AbortController();
-    const observations: WorkerObservationV1[] = [];
-    try {
-      const watching = collect(
-        provider.watch({ scope }, { signal: controller.signal }),
-        observations,
-      );
-      const record = await provider.create({
-        spec: worker(),
-        ownership: ownership(scope, 'probed'),
-      });
-      expect(record).toMatchObject({ workerId: 'probed', phase: 'running', ready: false });
-      expect(record.labels[OwnershipKeys.managedBy]).toBe(scope);
-      const info = await docker.getContainer(record.uid).inspect();
-      expect(info.State.Running).toBe(true);
+    await using counting = countingScope('create-probe');
+    const { scope, provider, requests, observations } = counting;
+    counting.watch();
+    const record = await provider.create({
+      spec: worker(),
+      ownership: ownership(scope, 'probed'),
+    });
+    expect(record).toMatchObject({ workerId: 'probed', phase: 'running', ready: false });
+    expect(record.labels[OwnershipKeys.managedBy]).toBe(scope);
+    const info = await docker.getContainer(record.uid).inspect();
+    expect(info.State.Running).toBe(true);
 
-      // The health event makes it ready, with no call but the event stream.
-      await waitUntil(
-        'the watch to report the worker ready',
-        () => upsertOf(observations, record.uid, true),
-        (found) => found !== undefined,
-      );
-      // (The watch's own calls: the event stream, and one list when it starts.)
-      const watchCalls = new Set(['GET /events', 'GET /containers/json']);
-      expect(requests.filter((r) => !watchCalls.has(r))).toEqual([
-        'POST /containers/create',
-        'POST /containers/{id}/start',
-      ]);
-      // And the state it tracked is the engine's.
-      const read = (await provider.get({ scope, workerId: 'probed' })) as WorkerRecordV1;
-      expect(read).toMatchObject({ uid: record.uid, phase: 'running', ready: true });
-      controller.abort();
-      await watching;
-    } finally {
-      controller.abort();
-      await provider.close();
-    }
+    // The health event makes it ready, with no call but the event stream.
+    await waitUntil(
+      'the watch to report the worker ready',
+      () => upsertOf(observations, record.uid, true),
+      (found) => found !== undefined,
+    );
+    // (The watch's own calls: the event stream, and one list when it starts.)
+    const watchCalls = new Set(['GET /events', 'GET /containers/json']);
+    expect(requests.filter((r) => !watchCalls.has(r))).toEqual([
+      'POST /containers/create',
+      'POST /containers/{id}/start',
+    ]);
+    // And the state it tracked is the engine's.
+    const read = (await provider.get({ scope, workerId: 'probed' })) as WorkerRecordV1;
+    expect(read).toMatchObject({ uid: record.uid, phase: 'running', ready: true });
   });
 
   test("without one, an image's own HEALTHCHECK still keeps the worker not ready", async () => {
-    const scope = uniqueScope('create-image-check');
-    scopes.add(scope);
-    const { provider, requests } = countingProvider();
-    try {
-      const record = await provider.create({
-        spec: { image: SELF_CHECKED_IMAGE, env: { WORKER_READY_AFTER: '2' } },
-        ownership: ownership(scope, 'self-checked'),
-      });
-      expect(record).toMatchObject({ phase: 'running', ready: false });
-      expect(inspections(requests)).toBe(1);
-      const ready = await waitUntil(
-        'the image health check to pass',
-        () => provider.get({ scope, workerId: 'self-checked' }),
-        (found) => found?.ready === true,
-      );
-      expect(ready?.uid).toBe(record.uid);
-    } finally {
-      await provider.close();
-    }
+    await using counting = countingScope('create-image-check');
+    const { scope, provider, requests } = counting;
+    const record = await provider.create({
+      spec: { image: SELF_CHECKED_IMAGE, env: { WORKER_READY_AFTER: '2' } },
+      ownership: ownership(scope, 'self-checked'),
+    });
+    expect(record).toMatchObject({ phase: 'running', ready: false });
+    expect(inspections(requests)).toBe(1);
+    const ready = await waitUntil(
+      'the image health check to pass',
+      () => provider.get({ scope, workerId: 'self-checked' }),
+      (found) => found?.ready === true,
+    );
+    expect(ready?.uid).toBe(record.uid);
   });
 
   test('a watch that sees the start shares the inspection of create', async () => {
-    const scope = uniqueScope('create-shared');
-    scopes.add(scope);
-    const { provider, requests } = countingProvider();
-    const controller = new AbortController();
-    const observations: WorkerObservationV1[] = [];
-    try {
-      const watching = collect(
-        provider.watch({ scope }, { signal: controller.signal }),
-        observations,
+    await using counting = countingScope('create-shared');
+    const { scope, provider, requests, observations } = counting;
+    counting.watch();
+    const records = await Promise.all(
+      ['a', 'b', 'c'].map((id) =>
+        provider.create({
+          spec: { image: TEST_IMAGE },
+          ownership: ownership(scope, `shared-${id}`),
+        }),
+      ),
+    );
+    for (const record of records) {
+      expect(record).toMatchObject({ phase: 'running', ready: true });
+      await waitUntil(
+        `the watch to report ${record.workerId} running`,
+        () => upsertOf(observations, record.uid, true),
+        (found) => found !== undefined,
       );
-      const records = await Promise.all(
-        ['a', 'b', 'c'].map((id) =>
-          provider.create({
-            spec: { image: TEST_IMAGE },
-            ownership: ownership(scope, `shared-${id}`),
-          }),
-        ),
-      );
-      for (const record of records) {
-        expect(record).toMatchObject({ phase: 'running', ready: true });
-        await waitUntil(
-          `the watch to report ${record.workerId} running`,
-          () => upsertOf(observations, record.uid, true),
-          (found) => found !== undefined,
-        );
-      }
-      // One inspection per container: create's, none of the watch's own.
-      expect(inspections(requests)).toBe(records.length);
-      controller.abort();
-      await watching;
-    } finally {
-      controller.abort();
-      await provider.close();
     }
+    // One inspection per container: create's, none of the watch's own.
+    expect(inspections(requests)).toBe(records.length);
   });
 });
