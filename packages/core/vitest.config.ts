@@ -6,12 +6,21 @@ import { sharedTestConfig } from '../../vitest.shared.js';
 // core resolves to its source too, so both see one copy of every class.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@hodei/lifecycle-core': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
-      '@hodei/lifecycle-testkit': fileURLToPath(
-        new URL('../testkit/src/index.ts', import.meta.url),
-      ),
-    },
+    // Exact matches: '@hodei/lifecycle-core' must not also rewrite '@hodei/lifecycle-core/provider'.
+    alias: [
+      {
+        find: /^@hodei\/lifecycle-core$/,
+        replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      },
+      {
+        find: /^@hodei\/lifecycle-core\/provider$/,
+        replacement: fileURLToPath(new URL('./src/provider.ts', import.meta.url)),
+      },
+      {
+        find: /^@hodei\/lifecycle-testkit$/,
+        replacement: fileURLToPath(new URL('../testkit/src/index.ts', import.meta.url)),
+      },
+    ],
   },
   test: sharedTestConfig(import.meta.dirname),
 });

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
-  assertProviderV1,
   createProviderRegistry,
   InvalidSpecError,
   OwnershipKeys,
@@ -16,6 +15,7 @@ import {
   type WorkerSpec,
   withLifecycle,
 } from '@hodei/lifecycle-core';
+import { assertProviderV1 } from '@hodei/lifecycle-core/provider';
 import { createEventRecorder } from '@hodei/lifecycle-testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import {

@@ -16,18 +16,13 @@
  *   contains that text (the health check of this provider).
  */
 import {
-  assertWorkerRef,
-  assertWorkerSelector,
   CancelledError,
   ClosedError,
   type CreateOptionsV1,
   type CreateWorkerRequestV1,
-  defineProviderPlugin,
   InvalidOptionsError,
   InvalidSpecError,
   type LogsOptionsV1,
-  labelValueProblem,
-  mergeWithOwnership,
   OwnershipKeys,
   type ProviderCapabilitiesV1,
   ProviderError,
@@ -35,9 +30,7 @@ import {
   type ProviderV1,
   type RemoveOptionsV1,
   type StopOptionsV1,
-  stampOwnership,
   type ValidationIssue,
-  validateWorkerSpec,
   type WatchOptionsV1,
   WorkerNotFoundError,
   type WorkerObservationV1,
@@ -46,6 +39,15 @@ import {
   type WorkerSelectorV1,
   type WorkerSpec,
 } from '@hodei/lifecycle-core';
+import {
+  assertWorkerRef,
+  assertWorkerSelector,
+  defineProviderPlugin,
+  labelValueProblem,
+  mergeWithOwnership,
+  stampOwnership,
+  validateWorkerSpec,
+} from '@hodei/lifecycle-core/provider';
 import { defaultProcessHost, type ProcessEntry, ProcessHost } from './process-host.ts';
 
 /** The only image this provider accepts: the worker runs on the host, not in an image. */

@@ -4,14 +4,16 @@
  */
 import {
   InvalidSpecError,
-  mergeWithOwnership,
   type Ownership,
-  stampOwnership,
-  type ValidatedWorkerSpec,
   type ValidationIssue,
-  validateWorkerSpec,
   type WorkerSpec,
 } from '@hodei/lifecycle-core';
+import {
+  mergeWithOwnership,
+  stampOwnership,
+  type ValidatedWorkerSpec,
+  validateWorkerSpec,
+} from '@hodei/lifecycle-core/provider';
 import { type DockerWorkerExtension, parseDockerExtension } from './extension.js';
 import type { ResolvedDockerSettings } from './settings.js';
 

@@ -4,11 +4,9 @@ import {
   ClosedError,
   type CreateOptionsV1,
   type CreateWorkerRequestV1,
-  defineProviderPlugin,
   InvalidSpecError,
   type LifecycleError,
   type LogsOptionsV1,
-  labelValueProblem,
   OwnershipKeys,
   type ProviderCapabilitiesV1,
   ProviderError,
@@ -23,6 +21,7 @@ import {
   type WorkerRefV1,
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
+import { defineProviderPlugin, labelValueProblem } from '@hodei/lifecycle-core/provider';
 import { DockerClient } from './client.js';
 import { type ContainerCreateBody, containerName, prepareContainer } from './container-config.js';
 import { engineMessage, httpStatusOf, isAbort, isRetryable, toLifecycleError } from './errors.js';

@@ -5,11 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  InvalidOptionsError,
-  labelValueProblem,
-  type ValidationIssue,
-} from '@hodei/lifecycle-core';
+import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
+import { labelValueProblem } from '@hodei/lifecycle-core/provider';
 
 /** One HTTP request to the engine, as reported to `onRequest`. */
 export interface DockerRequestInfo {

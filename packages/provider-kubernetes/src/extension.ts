@@ -3,7 +3,8 @@
  * API server's own rules before any request, so a value Kubernetes would refuse is an
  * InvalidSpecError and no pod is attempted.
  */
-import { labelKeyProblem, labelValueProblem, type ValidationIssue } from '@hodei/lifecycle-core';
+import type { ValidationIssue } from '@hodei/lifecycle-core';
+import { labelKeyProblem, labelValueProblem } from '@hodei/lifecycle-core/provider';
 
 export type KubernetesTolerationOperator = 'Exists' | 'Equal';
 export type KubernetesTaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';

@@ -6,12 +6,9 @@ import {
   CancelledError,
   type CreateOptionsV1,
   type CreateWorkerRequestV1,
-  defineProviderPlugin,
   InvalidOptionsError,
   InvalidSpecError,
   type LogsOptionsV1,
-  labelKeyProblem,
-  labelValueProblem,
   OwnershipKeys,
   type ProviderCapabilitiesV1,
   ProviderError,
@@ -19,9 +16,7 @@ import {
   type ProviderV1,
   type RemoveOptionsV1,
   type StopOptionsV1,
-  stampOwnership,
   type ValidationIssue,
-  validateWorkerSpec,
   type WatchOptionsV1,
   WorkerNotFoundError,
   type WorkerObservationV1,
@@ -29,6 +24,13 @@ import {
   type WorkerRefV1,
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
+import {
+  defineProviderPlugin,
+  labelKeyProblem,
+  labelValueProblem,
+  stampOwnership,
+  validateWorkerSpec,
+} from '@hodei/lifecycle-core/provider';
 import {
   cancelled,
   createErrorOf,

@@ -1,10 +1,9 @@
+import { InvalidSpecError, ProviderError } from '@hodei/lifecycle-core';
 import {
   dnsLabelProblem,
-  InvalidSpecError,
-  ProviderError,
   stampOwnership,
   validateWorkerSpec,
-} from '@hodei/lifecycle-core';
+} from '@hodei/lifecycle-core/provider';
 import { describe, expect, test } from 'vitest';
 import { createErrorOf, KubeHttpError, KubeTransportError, toLifecycleError } from './errors.js';
 import { buildPod, deadlineSeconds, type PodObject, podName, podToRecord } from './pod.js';

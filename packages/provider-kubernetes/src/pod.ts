@@ -4,14 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  mergeWithOwnership,
   type Ownership,
   OwnershipKeys,
-  type OwnershipStamp,
-  type ValidatedWorkerSpec,
   type WorkerPhaseV1,
   type WorkerRecordV1,
 } from '@hodei/lifecycle-core';
+import {
+  mergeWithOwnership,
+  type OwnershipStamp,
+  type ValidatedWorkerSpec,
+} from '@hodei/lifecycle-core/provider';
 import type { KubernetesWorkerExtension } from './extension.js';
 
 /** The name of the worker's container in its pod. */

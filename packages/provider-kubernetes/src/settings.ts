@@ -2,12 +2,8 @@
  * The provider's settings: plain data, validated at construction (InvalidOptionsError listing
  * every problem). No @kubernetes/client-node type appears here.
  */
-import {
-  dnsLabelProblem,
-  InvalidOptionsError,
-  labelValueProblem,
-  type ValidationIssue,
-} from '@hodei/lifecycle-core';
+import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
+import { dnsLabelProblem, labelValueProblem } from '@hodei/lifecycle-core/provider';
 
 /** One HTTP request to the API server, as reported to `onRequest`. */
 export interface KubernetesRequestInfo {

@@ -10,13 +10,14 @@
  */
 import {
   type Clock,
-  DeadlineQueue,
   type ProviderV1,
   systemClock,
   type WorkerRecordV1,
   withLifecycle,
 } from '@hodei/lifecycle-core';
 import { createMemoryProvider } from '@hodei/lifecycle-testkit';
+// Not public API: core builds its deadline queue apart for this benchmark only.
+import { DeadlineQueue } from '../../../packages/core/dist/internal-for-benchmarks.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');

@@ -6,7 +6,7 @@ import {
   type LifecycleEvent,
   safePublish,
   type WorkerEphemeralReady,
-} from '../index.js';
+} from './index.js';
 
 const base = {
   providerId: 'memory-1',

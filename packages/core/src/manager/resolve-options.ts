@@ -11,13 +11,16 @@ import { escapeLabelValue } from '../ownership/platform-rules.js';
 import { definePolicy } from '../policy/define-policy.js';
 import { parseDuration } from '../policy/duration.js';
 import type { EphemeralWorkerPolicy } from '../policy/policy.js';
-import { type PolicyPresetName, policyPresets } from '../policy/presets.js';
+import { type PolicyPreset, policyPresets } from '../policy/presets.js';
 import type { ProviderV1 } from '../provider/v1/provider-v1.js';
+import { declaredPolicyPreset } from '../registry/provider-registry.js';
 import type { LifecycleOptions } from './types.js';
 
 export interface ResolvedOptions {
   readonly enabled: boolean;
   readonly policy: EphemeralWorkerPolicy;
+  /** The name of the preset the policy starts from (shown as `manager.policyPreset`). */
+  readonly policyPreset: string;
   readonly publisher: EventPublisher;
   readonly onPublishError: PublishErrorHandler;
   readonly clock: Clock;
@@ -62,8 +65,26 @@ export function defaultInstanceId(): string {
   return escapeLabelValue(`${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
 }
 
-function presetForProvider(provider: ProviderV1): PolicyPresetName {
-  return provider.type === 'docker' ? 'docker' : 'kubernetes';
+/** Where the preset of a manager's policy came from. */
+export type PolicyPresetSource = 'options' | 'provider' | 'generic';
+
+/**
+ * The preset a manager's policy starts from: the one its options name, else the one the
+ * provider (or its plugin) declares, else the `generic` preset: never another provider's.
+ */
+export function choosePolicyPreset(
+  provider: ProviderV1,
+  option: LifecycleOptions['policy'],
+): PolicyPreset & { readonly source: PolicyPresetSource } {
+  if (typeof option === 'string') {
+    return { name: option, policy: definePolicy({}, option), source: 'options' };
+  }
+  const declared = declaredPolicyPreset(provider);
+  if (declared) {
+    // A declared preset is validated like any policy: a bad one fails here, not later.
+    return { name: declared.name, policy: definePolicy(declared.policy), source: 'provider' };
+  }
+  return { name: 'generic', policy: policyPresets.generic, source: 'generic' };
 }
 
 /** Validates every option at construction, so a bad one fails here and nothing runs. */
@@ -118,16 +139,24 @@ export function resolveOptions(provider: ProviderV1, options: LifecycleOptions):
   if (issues.length > 0) throw new InvalidOptionsError('lifecycle options', issues);
   assertOwnershipIds('lifecycle options', { scope: resolved.scope, owner: resolved.instanceId });
 
+  const preset = choosePolicyPreset(provider, options.policy);
   const policy =
     typeof options.policy === 'string'
-      ? definePolicy({}, options.policy)
-      : definePolicy(options.policy ?? {}, policyPresets[presetForProvider(provider)]);
+      ? preset.policy
+      : definePolicy(options.policy ?? {}, preset.policy);
   const logger =
     resolved.logger.child?.({ scope: resolved.scope, providerId: provider.providerId }) ??
     resolved.logger;
+  logger.info(
+    { policyPreset: preset.name, presetSource: preset.source, providerType: provider.type },
+    preset.source === 'generic'
+      ? `policy preset 'generic': provider type '${provider.type}' declares none`
+      : `policy preset '${preset.name}' (from the ${preset.source === 'options' ? 'options' : 'provider'})`,
+  );
   return {
     ...resolved,
     policy,
+    policyPreset: preset.name,
     logger,
     onPublishError:
       options.onPublishError ??

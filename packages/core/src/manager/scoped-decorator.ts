@@ -26,6 +26,7 @@ export abstract class ScopedDecorator {
   readonly scope: string;
   readonly instanceId: string;
   readonly policy: EphemeralWorkerPolicy;
+  readonly policyPreset: string;
 
   // Optional methods exist exactly when the wrapped provider has them.
   stop?: (ref: WorkerRefV1, options?: StopOptionsV1) => Promise<void>;
@@ -46,6 +47,7 @@ export abstract class ScopedDecorator {
     this.scope = options.scope;
     this.instanceId = options.instanceId;
     this.policy = options.policy;
+    this.policyPreset = options.policyPreset;
     if (inner.watch) {
       const watch = inner.watch.bind(inner);
       this.watch = (selector, opts) =>

@@ -12,9 +12,10 @@ import type { LifecycleState } from '../state/lifecycle-state.js';
 
 export interface LifecycleOptions {
   /**
-   * The policy: a preset name, or fields over the preset of the provider's type ('docker',
-   * 'kubernetes'; the Kubernetes preset for any other type). Validated now: an invalid policy
-   * throws InvalidPolicyError here, before anything runs.
+   * The policy: a preset name, or fields over the preset the provider declares (its
+   * `defaultPolicyPreset`, or its plugin's), else over the `generic` preset. `manager.policyPreset`
+   * says which. Validated now: an invalid policy throws InvalidPolicyError here, before
+   * anything runs.
    */
   policy?: PolicyInput | PolicyPresetName;
   /** Where events go. Default: nowhere. */
@@ -100,6 +101,8 @@ export interface LifecycleManager extends ProviderV1, AsyncDisposable {
   readonly instanceId: string;
   readonly enabled: boolean;
   readonly policy: EphemeralWorkerPolicy;
+  /** The preset the policy started from: named in the options, declared by the provider, or 'generic'. */
+  readonly policyPreset: string;
   /** The wrapped provider. */
   readonly inner: ProviderV1;
 

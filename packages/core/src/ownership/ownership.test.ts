@@ -10,7 +10,7 @@ import {
   OwnershipKeys,
   readOwnership,
   stampOwnership,
-} from '../index.js';
+} from '../provider.js';
 
 const ownership: Ownership = {
   scope: 'ci-runners',

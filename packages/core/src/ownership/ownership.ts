@@ -55,10 +55,20 @@ export function assertOwnershipIds(
   if (issues.length > 0) throw new InvalidOptionsError(what, issues);
 }
 
+/** The longest worker id: a pod name is the id plus '-' and 8 hex digits (at most 57). */
+export const MAX_WORKER_ID_LENGTH = 48;
+
+/**
+ * Why a worker id is invalid, or undefined. The worker id also names containers and pods, so
+ * it follows the DNS label rule, at most 48 characters: one rule for every provider.
+ */
+export function workerIdProblem(workerId: string): string | undefined {
+  return dnsLabelProblem(workerId, MAX_WORKER_ID_LENGTH);
+}
+
 function idProblem(field: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
-  // The worker id also names containers and pods, so it follows the stricter DNS label rule.
-  if (field === 'workerId') return dnsLabelProblem(value, 48);
+  if (field === 'workerId') return workerIdProblem(value);
   if (value.length === 0) return 'must not be empty';
   return labelValueProblem(value);
 }

@@ -3,7 +3,7 @@ import { InvalidPolicyError, type ValidationIssue } from '../errors/errors.js';
 import { toValidationIssues } from '../util/validation-issues.js';
 import { parseDuration } from './duration.js';
 import type { EphemeralWorkerPolicy, PolicyInput } from './policy.js';
-import { type PolicyPresetName, policyPresets } from './presets.js';
+import { type PolicyPreset, type PolicyPresetName, policyPresets } from './presets.js';
 
 const durationMessage =
   'must be a whole number of milliseconds >= 0 or a string such as "250ms", "30s", "5m", "1h"';
@@ -103,4 +103,21 @@ function crossFieldIssues(policy: EphemeralWorkerPolicy): ValidationIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * A named preset for a provider plugin to declare: `input` over `base` (default: the generic
+ * preset), validated now. The name is what `manager.policyPreset` and the manager's log show.
+ *
+ * @example definePolicyPreset('my-cloud', { maxLifetime: '2h', orphanCheckInterval: '15s' })
+ */
+export function definePolicyPreset(
+  name: string,
+  input: PolicyInput = {},
+  base: EphemeralWorkerPolicy | PolicyPresetName = 'generic',
+): PolicyPreset {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InvalidPolicyError([{ path: '', message: 'a preset needs a non-empty name' }]);
+  }
+  return Object.freeze({ name, policy: definePolicy(input, base) });
 }

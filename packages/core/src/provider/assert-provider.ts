@@ -64,6 +64,18 @@ export function assertProviderV1(provider: unknown): asserts provider is Provide
       }
     }
   }
+  const preset = candidate.defaultPolicyPreset;
+  if (
+    preset !== undefined &&
+    (preset === null ||
+      typeof preset !== 'object' ||
+      typeof preset.name !== 'string' ||
+      preset.name === '' ||
+      preset.policy == null ||
+      typeof preset.policy !== 'object')
+  ) {
+    issues.push({ path: 'defaultPolicyPreset', message: 'must be { name, policy } when present' });
+  }
   if (candidate.close !== undefined && typeof candidate.close !== 'function') {
     issues.push({ path: 'close', message: 'must be a function when present' });
   }

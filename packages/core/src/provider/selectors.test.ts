@@ -4,7 +4,7 @@ import {
   assertWorkerSelector,
   InvalidOptionsError,
   matchesSelector,
-} from '../index.js';
+} from '../provider.js';
 
 const worker = { labels: { 'hodei.io/managed-by': 'ci', team: 'infra' } };
 

@@ -1,5 +1,6 @@
 import { InvalidOptionsError, type ValidationIssue } from '../errors/errors.js';
-import { OwnershipKeys } from '../ownership/ownership.js';
+import { OwnershipKeys, workerIdProblem } from '../ownership/ownership.js';
+import { labelKeyProblem, labelValueProblem } from '../ownership/platform-rules.js';
 import type { WorkerRefV1, WorkerSelectorV1 } from './v1/provider-v1.js';
 
 /**
@@ -18,21 +19,29 @@ export function matchesSelector(
   return true;
 }
 
+/** Why a scope name is not usable (a non-empty label value), or undefined. */
+function scopeProblem(scope: unknown): string | undefined {
+  if (typeof scope !== 'string' || scope === '') return 'must be a non-empty string';
+  const problem = labelValueProblem(scope);
+  return problem === undefined ? undefined : `must be a label value: ${problem}`;
+}
+
 /**
  * Refuses a malformed worker reference with InvalidOptionsError, before any call to the
- * infrastructure: a provider must never act on a reference without a worker id and a scope.
+ * infrastructure: the worker id follows the worker-id rule (a DNS label of at most 48
+ * characters), the scope is a label value, the uid a non-empty string. Every provider applies
+ * the same rule, so one malformed ref fails the same way on all of them.
  */
 export function assertWorkerRef(ref: WorkerRefV1): void {
   const issues: ValidationIssue[] = [];
   if (ref == null || typeof ref !== 'object') {
     issues.push({ path: '', message: 'must be { workerId, scope, uid? }' });
   } else {
-    if (typeof ref.workerId !== 'string' || ref.workerId === '') {
-      issues.push({ path: 'workerId', message: 'must be a non-empty string' });
-    }
-    if (typeof ref.scope !== 'string' || ref.scope === '') {
-      issues.push({ path: 'scope', message: 'must be a non-empty string' });
-    }
+    const idProblem =
+      typeof ref.workerId === 'string' ? workerIdProblem(ref.workerId) : 'must be a string';
+    if (idProblem) issues.push({ path: 'workerId', message: idProblem });
+    const problem = scopeProblem(ref.scope);
+    if (problem) issues.push({ path: 'scope', message: problem });
     if (ref.uid !== undefined && (typeof ref.uid !== 'string' || ref.uid === '')) {
       issues.push({ path: 'uid', message: 'must be a non-empty string when given' });
     }
@@ -40,19 +49,40 @@ export function assertWorkerRef(ref: WorkerRefV1): void {
   if (issues.length > 0) throw new InvalidOptionsError('worker reference', issues);
 }
 
-/** Refuses a selector without a scope: a provider never lists across scopes. */
+/**
+ * Refuses a selector without a valid scope (a provider never lists across scopes), or with
+ * labels that are not valid label keys and values, or that contradict the scope.
+ */
 export function assertWorkerSelector(selector: WorkerSelectorV1): void {
-  if (
-    selector == null ||
-    typeof selector !== 'object' ||
-    typeof selector.scope !== 'string' ||
-    selector.scope === ''
-  ) {
-    throw new InvalidOptionsError('worker selector', [
-      {
+  const issues: ValidationIssue[] = [];
+  if (selector == null || typeof selector !== 'object') {
+    issues.push({
+      path: 'scope',
+      message: 'must be a non-empty string: a provider never lists across scopes',
+    });
+  } else {
+    const problem = scopeProblem(selector.scope);
+    if (problem) {
+      issues.push({
         path: 'scope',
-        message: 'must be a non-empty string: a provider never lists across scopes',
-      },
-    ]);
+        message: `${problem}: a provider never lists across scopes`,
+      });
+    }
+    const labels = selector.labels;
+    if (labels !== undefined && (labels === null || typeof labels !== 'object')) {
+      issues.push({ path: 'labels', message: 'must be an object of label values' });
+    } else {
+      for (const [key, value] of Object.entries(labels ?? {})) {
+        const keyProblem = labelKeyProblem(key);
+        if (keyProblem) issues.push({ path: `labels.${key}`, message: `key ${keyProblem}` });
+        const valueProblem =
+          typeof value === 'string' ? labelValueProblem(value) : 'must be a string';
+        if (valueProblem) issues.push({ path: `labels.${key}`, message: `value ${valueProblem}` });
+        if (key === OwnershipKeys.managedBy && value !== selector.scope) {
+          issues.push({ path: `labels.${key}`, message: 'must not contradict the scope' });
+        }
+      }
+    }
   }
+  if (issues.length > 0) throw new InvalidOptionsError('worker selector', issues);
 }

@@ -2,12 +2,10 @@ import { describe, expect, test } from 'vitest';
 import {
   createProviderRegistry,
   DuplicateProviderTypeError,
-  defineProviderPlugin,
-  InvalidOptionsError,
-  type ProviderV1,
   UnknownProviderTypeError,
   UnsupportedSpecificationVersionError,
 } from '../index.js';
+import { defineProviderPlugin, InvalidOptionsError, type ProviderV1 } from '../provider.js';
 
 function fakeProvider(providerId: string, extra: Partial<ProviderV1> = {}): ProviderV1 {
   return {

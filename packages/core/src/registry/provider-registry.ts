@@ -2,8 +2,10 @@ import {
   DuplicateProviderTypeError,
   InvalidOptionsError,
   UnknownProviderTypeError,
+  type ValidationIssue,
 } from '../errors/errors.js';
 import { dnsLabelProblem } from '../ownership/platform-rules.js';
+import type { PolicyPreset } from '../policy/presets.js';
 import { assertProviderV1 } from '../provider/assert-provider.js';
 import type { ProviderV1 } from '../provider/v1/provider-v1.js';
 
@@ -12,11 +14,27 @@ export interface ProviderPlugin<TType extends string = string, TOptions = unknow
   readonly type: TType;
   /** One line for people listing the registered plugins. */
   readonly description?: string;
+  /**
+   * The policy a manager applies to this plugin's providers when its options name none
+   * (`definePolicyPreset`). Without one the manager uses the `generic` preset, and says so.
+   */
+  readonly policyPreset?: PolicyPreset;
   create(options: TOptions): ProviderV1;
 }
 
 /** The settings type of a plugin. */
 export type ProviderPluginOptions<P> = P extends ProviderPlugin<string, infer O> ? O : never;
+
+/** Providers made by a registry, with the preset their plugin declared. */
+const declaredPresets = new WeakMap<ProviderV1, PolicyPreset>();
+
+/**
+ * The preset a provider comes with: its own `defaultPolicyPreset`, else the one its plugin declared
+ * when a registry made it; undefined when neither says.
+ */
+export function declaredPolicyPreset(provider: ProviderV1): PolicyPreset | undefined {
+  return provider.defaultPolicyPreset ?? declaredPresets.get(provider);
+}
 
 /**
  * Declares a provider plugin. The type is checked now (a lowercase DNS label such as
@@ -27,10 +45,25 @@ export function defineProviderPlugin<const TType extends string, TOptions>(
 ): ProviderPlugin<TType, TOptions> {
   const problem =
     typeof plugin?.type === 'string' ? dnsLabelProblem(plugin.type) : 'must be a string';
-  const issues = [];
+  const issues: ValidationIssue[] = [];
   if (problem) issues.push({ path: 'type', message: problem });
   if (typeof plugin?.create !== 'function')
     issues.push({ path: 'create', message: 'must be a function' });
+  const preset = plugin?.policyPreset;
+  if (
+    preset !== undefined &&
+    (preset === null ||
+      typeof preset !== 'object' ||
+      typeof preset.name !== 'string' ||
+      preset.name === '' ||
+      preset.policy == null ||
+      typeof preset.policy !== 'object')
+  ) {
+    issues.push({
+      path: 'policyPreset',
+      message: "must be a preset from definePolicyPreset('name', { ... })",
+    });
+  }
   if (issues.length > 0) throw new InvalidOptionsError('provider plugin', issues);
   return Object.freeze({ ...plugin });
 }
@@ -67,6 +100,9 @@ export function createProviderRegistry<const P extends ProviderPlugin>(
       const provider = plugin.create(options as never);
       // A plugin that returns something off-contract fails here, not deep inside the manager.
       assertProviderV1(provider);
+      if (plugin.policyPreset && !provider.defaultPolicyPreset) {
+        declaredPresets.set(provider, plugin.policyPreset);
+      }
       return provider;
     },
     has: (type) => byType.has(type),

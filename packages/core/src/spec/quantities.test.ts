@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseCpuMillis, parseMemoryBytes } from '../index.js';
+import { parseCpuMillis, parseMemoryBytes } from '../provider.js';
 
 test.each([
   [0.5, 500],

@@ -4,7 +4,7 @@ import {
   validateWorkerSpec,
   type WorkerSpec,
   workerSpecIssues,
-} from '../index.js';
+} from '../provider.js';
 
 function pathsOf(spec: unknown): string[] {
   try {

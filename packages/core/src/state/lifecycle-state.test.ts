@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'vitest';
+import { IllegalTransitionError } from '../index.js';
 import {
   assertTransition,
   canTransition,
-  IllegalTransitionError,
   isActiveState,
   isFinishedState,
   LifecycleState,
   lifecycleTransitions,
-} from '../index.js';
+} from './index.js';
 
 const states = Object.values(LifecycleState);
 const legal: [LifecycleState, LifecycleState][] = [

@@ -1,4 +1,4 @@
-import { sleep } from '@hodei/lifecycle-core';
+import { sleep } from '@hodei/lifecycle-core/provider';
 import { describe, expect, test } from 'vitest';
 import { createManualClock, MANUAL_CLOCK_DEFAULT_START } from './manual-clock.js';
 

@@ -5,7 +5,6 @@
 import assert, { AssertionError } from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  assertProviderV1,
   CancelledError,
   InvalidSpecError,
   LifecycleError,
@@ -16,6 +15,7 @@ import {
   type WorkerRecordV1,
   type WorkerSpec,
 } from '@hodei/lifecycle-core';
+import { assertProviderV1 } from '@hodei/lifecycle-core/provider';
 import { describeValue } from '../poll/poll-until.js';
 import type { ContractContext } from './contract-context.js';
 

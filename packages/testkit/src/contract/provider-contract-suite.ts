@@ -9,11 +9,8 @@
  * Each test gets a fresh provider from the factory and a fresh scope, and removes everything
  * it created in `finally`, so the suite can run against a shared cluster.
  */
-import {
-  InvalidOptionsError,
-  labelValueProblem,
-  type ValidationIssue,
-} from '@hodei/lifecycle-core';
+import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
+import { labelValueProblem } from '@hodei/lifecycle-core/provider';
 import { contractCases } from './contract-cases.js';
 import { createContractContext, removeEverything } from './contract-context.js';
 import { type ProviderContractSuiteOptions, resolveTimeouts } from './contract-options.js';

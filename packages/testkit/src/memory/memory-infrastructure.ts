@@ -20,7 +20,6 @@ import {
   type Clock,
   ProviderError,
   type ProviderHealthV1,
-  sleep,
   systemClock,
   type TimerHandle,
   WorkerNotFoundError,
@@ -30,6 +29,7 @@ import {
   type WorkerRefV1,
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
+import { sleep } from '@hodei/lifecycle-core/provider';
 import type { MemoryWorkerBehaviour } from './memory-extension.js';
 
 /** The operations a provider performs on the infrastructure; each one is counted as a call. */

@@ -1,4 +1,4 @@
-import { defineProviderPlugin } from '@hodei/lifecycle-core';
+import { defineProviderPlugin } from '@hodei/lifecycle-core/provider';
 import { createMemoryProvider, type MemoryProviderOptions } from './memory-provider.js';
 
 /** The memory provider as a plugin: `createProviderRegistry([memoryProviderPlugin]).create('memory', {})`. */

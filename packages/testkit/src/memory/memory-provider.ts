@@ -5,8 +5,6 @@
  * no surprise on Docker or Kubernetes.
  */
 import {
-  assertWorkerRef,
-  assertWorkerSelector,
   CancelledError,
   type Clock,
   ClosedError,
@@ -15,22 +13,26 @@ import {
   InvalidOptionsError,
   InvalidSpecError,
   type LogsOptionsV1,
-  labelValueProblem,
-  mergeWithOwnership,
   type ProviderCapabilitiesV1,
   type ProviderHealthV1,
   type ProviderV1,
   type RemoveOptionsV1,
   type StopOptionsV1,
-  stampOwnership,
   type ValidationIssue,
-  validateWorkerSpec,
   type WatchOptionsV1,
   type WorkerObservationV1,
   type WorkerRecordV1,
   type WorkerRefV1,
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
+import {
+  assertWorkerRef,
+  assertWorkerSelector,
+  labelValueProblem,
+  mergeWithOwnership,
+  stampOwnership,
+  validateWorkerSpec,
+} from '@hodei/lifecycle-core/provider';
 import { parseMemoryExtension } from './memory-extension.js';
 import {
   connectToInfrastructure,

@@ -6,6 +6,7 @@
  * Types here are plain data: no Docker or Kubernetes client type may appear in this contract.
  */
 import type { Ownership } from '../../ownership/ownership.js';
+import type { PolicyPreset } from '../../policy/presets.js';
 import type { WorkerSpec } from '../../spec/worker-spec.js';
 
 export type WorkerPhaseV1 = 'pending' | 'running' | 'succeeded' | 'failed' | 'unknown';
@@ -111,6 +112,11 @@ export interface ProviderV1 {
   /** This provider instance; stamped as `hodei.io/provider-id`. A valid label value. */
   readonly providerId: string;
   readonly capabilities: ProviderCapabilitiesV1;
+  /**
+   * The policy a manager applies when its options name none (`definePolicyPreset`). Optional:
+   * without it the manager uses the preset its plugin declared, else the `generic` preset.
+   */
+  readonly defaultPolicyPreset?: PolicyPreset;
 
   /** Creates and starts the physical worker, stamped with the ownership labels and annotations. */
   create(request: CreateWorkerRequestV1, options?: CreateOptionsV1): Promise<WorkerRecordV1>;

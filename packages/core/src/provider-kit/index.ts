@@ -1,0 +1,34 @@
+export { untilSettledOrAborted } from './abort.js';
+export {
+  type CreateContext,
+  type CreateInput,
+  type DefinedProvider,
+  defineProvider,
+  type LogsContext,
+  type ProviderDefinition,
+  type TerminateContext,
+  type WatchContext,
+  type WatchHook,
+} from './define-provider.js';
+export {
+  type FailureDescription,
+  failureStatus,
+  isTimeoutError,
+  isTransientStatus,
+  toProviderError,
+  transientErrorCodes,
+} from './errors.js';
+export { type PollListOptions, pollList } from './poll-list.js';
+export {
+  type ReflectorEvent,
+  type ReflectorOptions,
+  type ReflectorSource,
+  reflect,
+} from './reflector.js';
+export {
+  parseSettings,
+  type StandardOutput,
+  type StandardPathSegment,
+  type StandardResult,
+  type StandardSchemaV1,
+} from './settings.js';

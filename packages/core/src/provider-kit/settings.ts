@@ -1,0 +1,63 @@
+/**
+ * Settings of a provider, validated with a schema of the author's choice (valibot, zod,
+ * arktype...: anything that implements Standard Schema), into one InvalidOptionsError listing
+ * every problem. Core depends on no schema library's types: the interface below is the
+ * Standard Schema v1 shape, which those libraries implement.
+ */
+import { InvalidOptionsError, type ValidationIssue } from '../errors/errors.js';
+
+/** A path segment of a Standard Schema issue. */
+export type StandardPathSegment = PropertyKey | { readonly key: PropertyKey };
+
+/** The part of Standard Schema v1 (`~standard`) the kit uses. */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+/** The result of a Standard Schema validation. */
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<StandardPathSegment> | undefined;
+      }>;
+    };
+
+/** The output type of a Standard Schema. */
+export type StandardOutput<S extends StandardSchemaV1> = NonNullable<
+  S['~standard']['types']
+>['output'];
+
+/**
+ * Validates `input` against `schema` (synchronously) and returns its output, or throws
+ * InvalidOptionsError(`what`) listing every problem with its dotted path.
+ *
+ * @example
+ * const settings = parseSettings('my-cloud provider settings', v.strictObject({ ... }), input);
+ */
+export function parseSettings<S extends StandardSchemaV1>(
+  what: string,
+  schema: S,
+  input: unknown,
+): StandardOutput<S> {
+  const result = schema['~standard'].validate(input);
+  if (result instanceof Promise) {
+    throw new TypeError(`parseSettings(${what}): the schema must validate synchronously`);
+  }
+  if (result.issues === undefined) return result.value as StandardOutput<S>;
+  const issues: ValidationIssue[] = result.issues.map((issue) => ({
+    path: (issue.path ?? [])
+      .map((segment) =>
+        String(typeof segment === 'object' && segment !== null ? segment.key : segment),
+      )
+      .join('.'),
+    message: issue.message,
+  }));
+  throw new InvalidOptionsError(what, issues);
+}
