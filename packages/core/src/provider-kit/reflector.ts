@@ -88,6 +88,7 @@ export async function* reflect<TCursor>(
           yield { type: 'removed', workerId, uid };
         }
       }
+      if (signal.aborted) return;
       for await (const event of source.watch(cursor as TCursor, signal)) {
         succeeded();
         if (event.type === 'cursor') {
