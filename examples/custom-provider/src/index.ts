@@ -12,6 +12,7 @@ export {
   type ProcessLaunch,
 } from './process-host.ts';
 export {
+  checkProcessSpec,
   createProcessProvider,
   PROCESS_IMAGE,
   type ProcessExtension,
@@ -20,5 +21,4 @@ export {
   type ProcessSpec,
   processCapabilities,
   processProviderPlugin,
-  validateProcessSpec,
 } from './process-provider.ts';

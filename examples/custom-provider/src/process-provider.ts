@@ -1,8 +1,8 @@
 /**
  * A provider (contract v1) that runs each worker as a local child process: `spec.command` and
- * `spec.args` are spawned with `spec.env`, in a process group of their own. It is written only
- * against the public API of @hodei/lifecycle-core, as any third-party provider would be, and
- * docs/writing-a-provider.md is built from it.
+ * `spec.args` are spawned with `spec.env`, in a process group of their own. It is written with
+ * the provider kit of @hodei/lifecycle-core/provider, as any third-party provider would be,
+ * and docs/writing-a-provider.md is built from it.
  *
  * Decisions, since a process is not a container:
  * - `image` must be 'local/process' (PROCESS_IMAGE): a spec written for an image would run
@@ -16,45 +16,26 @@
  *   contains that text (the health check of this provider).
  */
 import {
-  CancelledError,
-  ClosedError,
-  type CreateOptionsV1,
-  type CreateWorkerRequestV1,
-  InvalidOptionsError,
-  InvalidSpecError,
-  type LogsOptionsV1,
-  OwnershipKeys,
-  type ProviderCapabilitiesV1,
-  ProviderError,
-  type ProviderHealthV1,
-  type ProviderV1,
-  type RemoveOptionsV1,
-  type StopOptionsV1,
-  type ValidationIssue,
-  type WatchOptionsV1,
-  WorkerNotFoundError,
-  type WorkerObservationV1,
-  type WorkerRecordV1,
-  type WorkerRefV1,
-  type WorkerSelectorV1,
-  type WorkerSpec,
-} from '@hodei/lifecycle-core';
-import {
-  assertWorkerRef,
-  assertWorkerSelector,
+  type DefinedProvider,
+  definePolicyPreset,
+  defineProvider,
   defineProviderPlugin,
   labelValueProblem,
-  mergeWithOwnership,
-  stampOwnership,
-  validateWorkerSpec,
+  OwnershipKeys,
+  type ProviderCapabilitiesV1,
+  parseSettings,
+  type ValidationIssue,
+  WorkerNotFoundError,
+  type WorkerRefV1,
+  type WorkerSpec,
 } from '@hodei/lifecycle-core/provider';
+import * as v from 'valibot';
 import { defaultProcessHost, type ProcessEntry, ProcessHost } from './process-host.ts';
 
 /** The only image this provider accepts: the worker runs on the host, not in an image. */
 export const PROCESS_IMAGE = 'local/process';
 
-// #region capabilities
-/** What this provider can do. Each optional method exists exactly when its flag is true. */
+/** What this provider can do (defineProvider derives the optional parts from the hooks). */
 export const processCapabilities: ProviderCapabilitiesV1 = Object.freeze({
   stop: true, // SIGTERM, SIGKILL after the grace period; the record and logs stay
   watch: true, // from the host's process events
@@ -63,20 +44,33 @@ export const processCapabilities: ProviderCapabilitiesV1 = Object.freeze({
   nativeDeadline: false, // nothing on the host enforces hodei.io/expires-at: the manager does
   nativeTtl: false, // nor the TTL after completion
 });
-// #endregion capabilities
 
-export interface ProcessProviderOptions {
+// #region settings
+/** The factory's options, checked by a schema: every problem in one InvalidOptionsError. */
+const optionsSchema = v.strictObject({
   /** The host (the "node") whose processes this provider sees. Default: this Node process's. */
-  readonly host?: ProcessHost;
+  host: v.optional(v.instance(ProcessHost, 'must be a ProcessHost')),
   /** Stamped as `hodei.io/provider-id`; a valid label value. Default 'process'. */
-  readonly providerId?: string;
+  providerId: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((id) => id !== '' && !labelValueProblem(id), 'must be a non-empty label value'),
+    ),
+    'process',
+  ),
   /** Working directory of the workers. Default: the current directory. */
-  readonly cwd?: string;
+  cwd: v.optional(v.pipe(v.string(), v.nonEmpty('must be a directory path'))),
   /** Environment every worker starts from, under `spec.env`. Default: PATH only. */
-  readonly baseEnv?: Readonly<Record<string, string>>;
+  baseEnv: v.optional(v.record(v.string(), v.string('must be a string'))),
   /** Grace period of stop and remove when the caller gives none. Default 30 000 ms. */
-  readonly defaultGracePeriodMs?: number;
-}
+  defaultGracePeriodMs: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(0, 'must be >= 0')),
+    30_000,
+  ),
+});
+
+export type ProcessProviderOptions = v.InferInput<typeof optionsSchema>;
+// #endregion settings
 
 /** `spec.extensions.process`: what this provider reads from a spec beyond the common fields. */
 export interface ProcessExtension {
@@ -88,55 +82,38 @@ export interface ProcessExtension {
 export interface ProcessSpec {
   readonly file: string;
   readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
   readonly readyOnLine: string | undefined;
 }
 
-export type ProcessProvider = ProviderV1 & {
-  readonly type: 'process';
-  /** The host this provider runs its workers on. */
-  readonly host: ProcessHost;
-  stop(ref: WorkerRefV1, options?: StopOptionsV1): Promise<void>;
-  watch(selector: WorkerSelectorV1, options: WatchOptionsV1): AsyncIterable<WorkerObservationV1>;
-  logs(ref: WorkerRefV1, options?: LogsOptionsV1): Promise<string[]>;
-  health(): Promise<ProviderHealthV1>;
-  /** Ends its watch streams; later calls throw ClosedError. Workers are left alone. */
-  close(): Promise<void>;
-};
+export type ProcessProvider = DefinedProvider<'process'> &
+  Required<Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health'>> & {
+    /** The host this provider runs its workers on. */
+    readonly host: ProcessHost;
+  };
 
 // #region validate
 /**
- * Everything that can be refused is refused here, before the host hears of the worker:
- * first the checks every provider shares, then this provider's own.
+ * What this provider refuses beyond core's rules, on the spec as the caller wrote it: the kit
+ * runs this with core's checks, so the caller gets one InvalidSpecError with every problem.
  */
-export function validateProcessSpec(spec: WorkerSpec): ProcessSpec {
-  const valid = validateWorkerSpec(spec); // throws InvalidSpecError listing every problem
-  const issues: ValidationIssue[] = [];
-  if (valid.image !== PROCESS_IMAGE) {
+export function checkProcessSpec(spec: WorkerSpec, issues: ValidationIssue[]): ProcessSpec {
+  if (spec.image !== PROCESS_IMAGE) {
     issues.push({
       path: 'image',
       message: `must be '${PROCESS_IMAGE}': this provider runs host processes, not images`,
     });
   }
-  const [file, ...commandArgs] = valid.command ?? [];
+  const command = Array.isArray(spec.command) ? spec.command : [];
+  const [file, ...commandArgs] = command;
   if (!file) {
     issues.push({ path: 'command', message: 'is required: the executable, then its arguments' });
   }
-  if (valid.resources.cpuMillis !== undefined || valid.resources.memoryBytes !== undefined) {
+  if (spec.resources !== undefined && Object.keys(spec.resources).length > 0) {
     issues.push({ path: 'resources', message: 'cannot be enforced on a local process' });
   }
-  const extension = processExtension(valid.extensions.process, issues);
-  if (issues.length > 0 || !file) throw new InvalidSpecError(issues);
-  return {
-    file,
-    args: [...commandArgs, ...(valid.args ?? [])],
-    env: valid.env,
-    labels: valid.labels,
-    annotations: valid.annotations,
-    readyOnLine: extension.readyOnLine,
-  };
+  const extension = processExtension(spec.extensions?.process, issues);
+  const args = Array.isArray(spec.args) ? spec.args : [];
+  return { file: file ?? '', args: [...commandArgs, ...args], readyOnLine: extension.readyOnLine };
 }
 
 /** Reads `extensions.process`, the only extension key this provider looks at. */
@@ -163,34 +140,24 @@ function processExtension(value: unknown, issues: ValidationIssue[]): ProcessExt
 
 // #region errors
 /**
- * Turns a failure of `spawn` into the contract's error. `retryable` tells the manager (and
- * any caller) whether the same call may succeed later: a full process table may drain, a
- * missing executable will not appear.
+ * What the kit needs to know of a failure of `spawn`: its errno code, and whether the same
+ * call may succeed later. A full process table may drain (EAGAIN, EMFILE...: the kit's rule
+ * already says so); a missing executable (ENOENT) will not appear.
  */
-function spawnError(providerId: string, command: string, error: unknown): ProviderError {
+function describeSpawnError(error: unknown) {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const transient = ['EAGAIN', 'EMFILE', 'ENFILE', 'ENOMEM'];
-  return new ProviderError(providerId, `cannot start '${command}': ${String(error)}`, {
-    retryable: code !== undefined && transient.includes(code),
-    status: code,
-    cause: error,
-  });
+  return code === undefined ? undefined : { status: code };
 }
 // #endregion errors
 
-export function createProcessProvider(options: ProcessProviderOptions = {}): ProcessProvider {
-  const issues = optionIssues(options);
-  if (issues.length > 0) throw new InvalidOptionsError('process provider options', issues);
+export function createProcessProvider(input: ProcessProviderOptions = {}): ProcessProvider {
+  if (process.platform === 'win32') {
+    throw new Error('the process provider needs POSIX process groups');
+  }
+  const options = parseSettings('process provider options', optionsSchema, input);
   const host = options.host ?? defaultProcessHost;
-  const providerId = options.providerId ?? 'process';
   const cwd = options.cwd ?? process.cwd();
   const baseEnv = options.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
-  const defaultGracePeriodMs = options.defaultGracePeriodMs ?? 30_000;
-  const closing = new AbortController();
-
-  const ensureOpen = () => {
-    if (closing.signal.aborted) throw new ClosedError(`process provider ${providerId}`);
-  };
 
   // #region scope
   /** The worker of `ref`, only if it carries the ref's scope (and uid, when the ref has one). */
@@ -199,170 +166,121 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     const record = entry && host.record(entry);
     return record?.labels[OwnershipKeys.managedBy] === ref.scope ? entry : undefined;
   };
-
-  /** A worker matches a selector when it carries its scope and every label it names. */
-  const matches = (record: WorkerRecordV1, selector: WorkerSelectorV1) =>
-    record.labels[OwnershipKeys.managedBy] === selector.scope &&
-    Object.entries(selector.labels ?? {}).every(([key, value]) => record.labels[key] === value);
+  const found = (ref: WorkerRefV1): ProcessEntry => {
+    const entry = find(ref);
+    if (!entry) throw new WorkerNotFoundError(ref.workerId);
+    return entry;
+  };
   // #endregion scope
 
-  return {
-    specificationVersion: 'v1',
+  const provider = defineProvider({
     type: 'process',
-    providerId,
-    capabilities: processCapabilities,
-    host,
+    providerId: options.providerId,
+    defaultGracePeriodMs: options.defaultGracePeriodMs,
+    // A process lives as long as this Node process: a short lifetime, a short TTL.
+    policyPreset: definePolicyPreset('process', { maxLifetime: '30m', ttlAfterCompletion: '2m' }),
+    checkSpec: checkProcessSpec,
+    describeError: describeSpawnError,
 
     // #region create
-    async create(request: CreateWorkerRequestV1, createOptions: CreateOptionsV1 = {}) {
-      ensureOpen();
-      const { signal } = createOptions;
-      const what = `create of worker ${request?.ownership?.workerId}`;
-      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
-      // 1. Validate everything, before any call to the host.
-      checkRequest(request);
-      const spec = validateProcessSpec(request.spec);
-      const stamp = stampOwnership(request.ownership); // checks the ids, builds the labels
-      // 2. One call: start the worker, stamped. User labels never overwrite an ownership key.
+    async create({ spec, extension: run, ownership, labels, annotations }, ctx) {
       host.count('create');
       const launched = host.launch({
-        workerId: request.ownership.workerId,
-        scope: request.ownership.scope,
-        file: spec.file,
-        args: spec.args,
+        workerId: ownership.workerId,
+        scope: ownership.scope,
+        file: run.file,
+        args: run.args,
         env: { ...baseEnv, ...spec.env },
         cwd,
-        labels: mergeWithOwnership(spec.labels, stamp.labels),
-        annotations: mergeWithOwnership(spec.annotations, stamp.annotations),
-        readyOnLine: spec.readyOnLine,
+        labels, // the user's labels under the ownership stamp: the kit merged them
+        annotations,
+        readyOnLine: run.readyOnLine,
       });
       if ('conflict' in launched) {
-        throw new ProviderError(
-          providerId,
-          `worker ${request.ownership.workerId} already exists in scope ${request.ownership.scope} (uid ${launched.conflict.uid})`,
-          { retryable: false, status: 409 },
+        throw Object.assign(
+          new Error(`worker ${ownership.workerId} already exists (uid ${launched.conflict.uid})`),
+          { status: 409 }, // a refusal: not retryable
         );
       }
-      // 3. Wait until it runs; if the signal aborts meanwhile, remove what was started.
-      try {
-        await untilSettledOrAborted(launched.spawned, signal);
-      } catch (error) {
-        await host.remove(launched.entry, 0);
-        if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
-        throw spawnError(providerId, spec.file, error);
-      }
-      if (signal?.aborted) {
-        await host.remove(launched.entry, 0);
-        throw new CancelledError(what, { cause: signal.reason });
-      }
+      // From here, a failure or an abort removes the process before create rejects.
+      ctx.created(launched.entry.uid);
+      await launched.spawned;
       return host.record(launched.entry);
     },
     // #endregion create
 
-    async get(ref: WorkerRefV1) {
-      ensureOpen();
-      assertWorkerRef(ref);
+    async get(ref) {
       host.count('get');
       const entry = find(ref);
       return entry && host.record(entry);
     },
 
-    async list(selector: WorkerSelectorV1) {
-      ensureOpen();
-      assertWorkerSelector(selector);
-      host.count('list'); // one call, whatever the number of workers
-      return host.records().filter((record) => matches(record, selector));
+    async list() {
+      host.count('list'); // one call, whatever the number of workers; the kit keeps the scope's
+      return host.records();
     },
 
     // #region remove
-    async remove(ref: WorkerRefV1, removeOptions: RemoveOptionsV1 = {}) {
-      ensureOpen();
-      assertWorkerRef(ref);
-      const grace = gracePeriod(removeOptions.gracePeriodMs, defaultGracePeriodMs);
-      const { signal } = removeOptions;
-      if (signal?.aborted) throw new CancelledError(`removal of worker ${ref.workerId}`);
+    async remove(ref, { gracePeriodMs }) {
       host.count('remove');
       const entry = find(ref);
       // Gone already, another scope's, or another incarnation than `ref.uid`: nothing to do.
-      if (!entry) return;
-      // Removing twice joins the removal under way. It goes on if the caller stops waiting.
-      await untilSettledOrAborted(host.remove(entry, grace), signal).catch((error: unknown) => {
-        if (signal?.aborted) throw new CancelledError(`removal of worker ${ref.workerId}`);
-        throw error;
-      });
+      // Removing twice joins the removal under way.
+      if (entry) await host.remove(entry, gracePeriodMs);
     },
     // #endregion remove
 
-    async stop(ref: WorkerRefV1, stopOptions: StopOptionsV1 = {}) {
-      ensureOpen();
-      assertWorkerRef(ref);
-      const grace = gracePeriod(stopOptions.gracePeriodMs, defaultGracePeriodMs);
-      const { signal } = stopOptions;
-      if (signal?.aborted) throw new CancelledError(`stop of worker ${ref.workerId}`);
+    async stop(ref, { gracePeriodMs }) {
       host.count('stop');
-      const entry = find(ref);
-      if (!entry) throw new WorkerNotFoundError(ref.workerId);
-      await untilSettledOrAborted(host.terminate(entry, grace), signal).catch((error: unknown) => {
-        if (signal?.aborted) throw new CancelledError(`stop of worker ${ref.workerId}`);
-        throw error;
-      });
+      await host.terminate(found(ref), gracePeriodMs);
     },
 
-    async logs(ref: WorkerRefV1, logsOptions: LogsOptionsV1 = {}) {
-      ensureOpen();
-      assertWorkerRef(ref);
-      const { tail } = logsOptions;
-      if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
-        throw new InvalidOptionsError('logs options', [
-          { path: 'tail', message: 'must be a whole number >= 0' },
-        ]);
-      }
+    async logs(ref, { tail }) {
       host.count('logs');
-      const entry = find(ref);
-      if (!entry) throw new WorkerNotFoundError(ref.workerId);
-      return host.logs(entry, tail);
+      return host.logs(found(ref), tail);
     },
 
     // #region watch
-    watch(selector: WorkerSelectorV1, watchOptions: WatchOptionsV1) {
-      ensureOpen();
-      assertWorkerSelector(selector);
-      if (!(watchOptions?.signal instanceof AbortSignal)) {
-        throw new InvalidOptionsError('watch options', [
-          { path: 'signal', message: 'must be an AbortSignal (it ends the watch)' },
-        ]);
-      }
-      // Closing the provider ends its watches, as closing a client's connections would.
-      const signal = AbortSignal.any([watchOptions.signal, closing.signal]);
-      return observe(signal, (push) => {
-        host.count('watch');
-        // Subscribe first, then the current state: nothing is missed, a state may come twice.
-        const unsubscribe = host.subscribe(({ type, record }) => {
-          if (!matches(record, selector)) return;
-          push(
-            type === 'upsert'
-              ? { type, worker: record }
-              : { type, workerId: record.workerId, uid: record.uid },
-          );
-        });
-        for (const record of host.records()) {
-          if (matches(record, selector)) push({ type: 'upsert', worker: record });
-        }
-        return unsubscribe;
+    async *watch(selector, { signal }) {
+      host.count('watch');
+      // Subscribe first, then the current state: nothing is missed, a state may come twice.
+      const queue: Parameters<Parameters<ProcessHost['subscribe']>[0]>[0][] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = host.subscribe((event) => {
+        queue.push(event);
+        wake?.();
       });
+      const onAbort = () => wake?.();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        for (const record of host.records()) yield { type: 'upsert', worker: record };
+        while (!signal.aborted) {
+          const event = queue.shift();
+          if (!event) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            continue;
+          }
+          const { type, record } = event;
+          // The kit drops upserts of other scopes; removals carry no labels to check.
+          yield type === 'upsert'
+            ? { type, worker: record }
+            : { type, workerId: record.workerId, uid: record.uid };
+        }
+      } finally {
+        unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+      }
     },
     // #endregion watch
 
     async health() {
-      ensureOpen();
       host.count('health');
       return { healthy: true, message: `${host.running} processes running on this host` };
     },
-
-    async close() {
-      closing.abort();
-    },
-  };
+  });
+  return Object.assign(provider, { host }) as ProcessProvider;
 }
 
 // #region plugin
@@ -373,118 +291,3 @@ export const processProviderPlugin = defineProviderPlugin({
   create: (options: ProcessProviderOptions) => createProcessProvider(options),
 });
 // #endregion plugin
-
-/**
- * An async iterable fed by `start(push)` until `signal` aborts; `start` returns what stops
- * the feed. Ends quietly when the signal aborts.
- */
-function observe(
-  signal: AbortSignal,
-  start: (push: (observation: WorkerObservationV1) => void) => () => void,
-): AsyncIterable<WorkerObservationV1> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (signal.aborted) return;
-      const queue: WorkerObservationV1[] = [];
-      let wake: (() => void) | undefined;
-      const stop = start((observation) => {
-        queue.push(observation);
-        wake?.();
-      });
-      const onAbort = () => wake?.();
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        while (!signal.aborted) {
-          const next = queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
-      } finally {
-        stop();
-        signal.removeEventListener('abort', onAbort);
-      }
-    },
-  };
-}
-
-/** Waits for `work`, or rejects as soon as `signal` aborts (the work itself goes on). */
-async function untilSettledOrAborted(work: Promise<void>, signal?: AbortSignal): Promise<void> {
-  if (!signal) return work;
-  if (signal.aborted) throw signal.reason;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([work, aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
-
-function optionIssues(options: ProcessProviderOptions): ValidationIssue[] {
-  if (options == null || typeof options !== 'object') {
-    return [{ path: '', message: 'must be an object' }];
-  }
-  const issues: ValidationIssue[] = [];
-  const known = ['host', 'providerId', 'cwd', 'baseEnv', 'defaultGracePeriodMs'];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      issues.push({ path: key, message: `unknown option (allowed: ${known.join(', ')})` });
-    }
-  }
-  if (process.platform === 'win32') {
-    issues.push({ path: '', message: 'the process provider needs POSIX process groups' });
-  }
-  if (options.host !== undefined && !(options.host instanceof ProcessHost)) {
-    issues.push({ path: 'host', message: 'must be a ProcessHost' });
-  }
-  if (options.providerId !== undefined) {
-    const problem =
-      typeof options.providerId !== 'string' || options.providerId === ''
-        ? 'must be a non-empty string'
-        : labelValueProblem(options.providerId);
-    if (problem) issues.push({ path: 'providerId', message: problem });
-  }
-  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || options.cwd === '')) {
-    issues.push({ path: 'cwd', message: 'must be a directory path' });
-  }
-  for (const [name, value] of Object.entries(options.baseEnv ?? {})) {
-    if (typeof value !== 'string') {
-      issues.push({ path: `baseEnv.${name}`, message: 'must be a string' });
-    }
-  }
-  const grace = options.defaultGracePeriodMs;
-  if (grace !== undefined && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0)) {
-    issues.push({ path: 'defaultGracePeriodMs', message: 'must be a number of milliseconds >= 0' });
-  }
-  return issues;
-}
-
-function checkRequest(request: CreateWorkerRequestV1): void {
-  if (request?.spec == null || typeof request.spec !== 'object') {
-    throw new InvalidSpecError([{ path: '', message: 'create needs { spec, ownership }' }]);
-  }
-  if (request.ownership == null || typeof request.ownership !== 'object') {
-    throw new InvalidOptionsError('create request', [
-      { path: 'ownership', message: 'must be the ownership to stamp' },
-    ]);
-  }
-}
-
-function gracePeriod(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionsError('grace period', [
-      { path: 'gracePeriodMs', message: 'must be a number of milliseconds >= 0' },
-    ]);
-  }
-  return value;
-}

@@ -438,9 +438,9 @@ function safeDescribe(
 }
 
 /**
- * The author's watch, made safe: it yields only the selector's workers, ends quietly and at
- * once when the signal aborts (even if the author's iterator is stuck waiting), and a failure
- * surfaces as the contract's error.
+ * The author's watch, made safe: it yields only the selector's workers (a removal only of a
+ * worker it reported), ends quietly and at once when the signal aborts (even if the author's
+ * iterator is stuck waiting), and a failure surfaces as the contract's error.
  */
 function endsOnAbort(
   open: () => AsyncIterable<WorkerObservationV1>,
@@ -452,6 +452,8 @@ function endsOnAbort(
     async *[Symbol.asyncIterator]() {
       if (signal.aborted) return;
       const iterator = open()[Symbol.asyncIterator]();
+      /** Workers reported present: a removal of any other is not this selector's business. */
+      const reported = new Set<string>();
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<'aborted'>((resolve) => {
         onAbort = () => resolve('aborted');
@@ -468,7 +470,10 @@ function endsOnAbort(
           }
           if (next === 'aborted' || next.done) return;
           const observation = next.value;
-          if (observation.type === 'upsert' && !matchesSelector(observation.worker, selector)) {
+          if (observation.type === 'upsert') {
+            if (!matchesSelector(observation.worker, selector)) continue;
+            reported.add(observation.worker.uid);
+          } else if (!reported.delete(observation.uid)) {
             continue;
           }
           yield observation;
