@@ -3,16 +3,14 @@
  * pure functions, so every rule (labels, limits, no privileges, no network) is unit-tested.
  */
 import {
-  InvalidSpecError,
-  type Ownership,
-  type ValidationIssue,
-  type WorkerSpec,
-} from '@hodei/lifecycle-core';
-import {
   mergeWithOwnership,
+  type Ownership,
+  parseCpuMillis,
   stampOwnership,
   type ValidatedWorkerSpec,
+  type ValidationIssue,
   validateWorkerSpec,
+  type WorkerSpec,
 } from '@hodei/lifecycle-core/provider';
 import { type DockerWorkerExtension, parseDockerExtension } from './extension.js';
 import type { ResolvedDockerSettings } from './settings.js';
@@ -77,6 +75,41 @@ export function containerName(scope: string, workerId: string): string {
 const ns = (ms: number) => ms * 1_000_000;
 
 /**
+ * What Docker refuses beyond core's spec rules, on the spec as the caller wrote it (the kit
+ * runs this with core's checks: one InvalidSpecError with every problem): `extensions.docker`,
+ * a CPU limit under the engine's minimum, an annotation clashing with a label.
+ */
+export function checkDockerSpec(
+  spec: WorkerSpec,
+  settings: ResolvedDockerSettings,
+  issues: ValidationIssue[],
+): DockerWorkerExtension {
+  const extension = parseDockerExtension(spec.extensions?.docker, settings.allowPrivileged, issues);
+  const cpuMillis = parseCpuMillis(spec.resources?.cpu);
+  if (cpuMillis !== undefined && cpuMillis < MIN_DOCKER_CPU_MILLIS) {
+    issues.push({
+      path: 'resources.cpu',
+      message: `must be at least ${MIN_DOCKER_CPU_MILLIS}m: Docker refuses less than 0.01 CPU`,
+    });
+  }
+  // Docker has no annotations: they become labels, so one key cannot mean two things.
+  const labels = isRecord(spec.labels) ? spec.labels : {};
+  for (const [key, value] of Object.entries(isRecord(spec.annotations) ? spec.annotations : {})) {
+    const label = labels[key];
+    if (label !== undefined && label !== value) {
+      issues.push({
+        path: `annotations.${key}`,
+        message: `Docker keeps annotations as labels, and labels.${key} has another value`,
+      });
+    }
+  }
+  return extension;
+}
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  value != null && typeof value === 'object' && !Array.isArray(value);
+
+/**
  * Validates everything that can be refused without the engine (spec, `extensions.docker`,
  * Docker-only limits) and builds the container. Throws InvalidSpecError listing every
  * problem, or InvalidOptionsError for a bad ownership stamp.
@@ -86,27 +119,20 @@ export function prepareContainer(
   ownership: Ownership,
   settings: ResolvedDockerSettings,
 ): PreparedContainer {
-  const spec = validateWorkerSpec(rawSpec);
   const issues: ValidationIssue[] = [];
-  const extension = parseDockerExtension(spec.extensions.docker, settings.allowPrivileged, issues);
+  const extension = checkDockerSpec(rawSpec, settings, issues);
+  const spec = validateWorkerSpec(rawSpec, issues);
+  return buildContainer(spec, extension, ownership, settings);
+}
+
+/** The container of a validated spec: pure, so every rule is unit-tested. */
+export function buildContainer(
+  spec: ValidatedWorkerSpec,
+  extension: DockerWorkerExtension,
+  ownership: Ownership,
+  settings: ResolvedDockerSettings,
+): PreparedContainer {
   const cpuMillis = spec.resources.cpuMillis;
-  if (cpuMillis !== undefined && cpuMillis < MIN_DOCKER_CPU_MILLIS) {
-    issues.push({
-      path: 'resources.cpu',
-      message: `must be at least ${MIN_DOCKER_CPU_MILLIS}m: Docker refuses less than 0.01 CPU`,
-    });
-  }
-  // Docker has no annotations: they become labels, so one key cannot mean two things.
-  for (const [key, value] of Object.entries(spec.annotations)) {
-    const label = spec.labels[key];
-    if (label !== undefined && label !== value) {
-      issues.push({
-        path: `annotations.${key}`,
-        message: `Docker keeps annotations as labels, and labels.${key} has another value`,
-      });
-    }
-  }
-  if (issues.length > 0) throw new InvalidSpecError(issues);
   const stamp = stampOwnership(ownership);
 
   const labels = mergeWithOwnership(

@@ -1,30 +1,42 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   CancelledError,
-  ClosedError,
-  type CreateOptionsV1,
-  type CreateWorkerRequestV1,
+  type CreateContext,
+  type CreateInput,
+  type DefinedProvider,
+  defineProvider,
+  defineProviderPlugin,
   InvalidSpecError,
   type LifecycleError,
-  type LogsOptionsV1,
   OwnershipKeys,
   type ProviderCapabilitiesV1,
-  ProviderError,
   type ProviderHealthV1,
-  type ProviderV1,
-  type RemoveOptionsV1,
-  type StopOptionsV1,
-  type WatchOptionsV1,
+  policyPresets,
+  ProviderError,
+  systemClock,
+  type TerminateContext,
+  type WatchContext,
   WorkerNotFoundError,
   type WorkerObservationV1,
   type WorkerRecordV1,
   type WorkerRefV1,
   type WorkerSelectorV1,
-} from '@hodei/lifecycle-core';
-import { defineProviderPlugin, labelValueProblem } from '@hodei/lifecycle-core/provider';
+} from '@hodei/lifecycle-core/provider';
 import { DockerClient } from './client.js';
-import { type ContainerCreateBody, containerName, prepareContainer } from './container-config.js';
-import { engineMessage, httpStatusOf, isAbort, isRetryable, toLifecycleError } from './errors.js';
+import {
+  buildContainer,
+  type ContainerCreateBody,
+  checkDockerSpec,
+  containerName,
+} from './container-config.js';
+import {
+  describeDockerError,
+  engineMessage,
+  httpStatusOf,
+  isAbort,
+  isRetryable,
+  toLifecycleError,
+} from './errors.js';
+import type { DockerWorkerExtension } from './extension.js';
 import { logLines } from './logs.js';
 import { type ContainerInspect, inspectToRecord, summaryToRecord } from './records.js';
 import {
@@ -45,23 +57,8 @@ export const dockerCapabilities: ProviderCapabilitiesV1 = Object.freeze({
   nativeTtl: false,
 });
 
-const workerIdPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Container ids, as a ref's uid must give them (they become URL paths). */
 const containerIdPattern = /^[a-f0-9]{12,64}$/;
-
-/** Only well-formed refs reach the engine (names and ids become URL paths). */
-function refProblem(ref: WorkerRefV1): string | undefined {
-  if (ref == null || typeof ref !== 'object') return 'must be an object';
-  if (typeof ref.workerId !== 'string' || !workerIdPattern.test(ref.workerId)) {
-    return 'workerId is not a valid worker id';
-  }
-  if (typeof ref.scope !== 'string' || ref.scope === '' || labelValueProblem(ref.scope)) {
-    return 'scope is not a valid scope';
-  }
-  if (ref.uid !== undefined && !(typeof ref.uid === 'string' && containerIdPattern.test(ref.uid))) {
-    return 'uid is not a container id';
-  }
-  return undefined;
-}
 
 const graceSeconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
@@ -137,14 +134,12 @@ function configuredState(
   };
 }
 
-class DockerEngineProvider implements DockerProvider {
-  readonly specificationVersion = 'v1' as const;
-  readonly type = 'docker';
-  readonly providerId: string;
-  readonly capabilities = dockerCapabilities;
-
+/**
+ * The hooks of the Docker provider: what only Docker knows. The kit (defineProvider) checks
+ * every call before it gets here and maps what comes out.
+ */
+class DockerEngine {
   private readonly client: DockerClient;
-  private readonly watches = new Set<AbortController>();
   /**
    * Container id -> the identity its labels gave it. Docker labels never change and ids are
    * never reused, so a ref whose uid is known here needs no inspection to be checked.
@@ -156,24 +151,25 @@ class DockerEngineProvider implements DockerProvider {
   private readonly observed = new Map<string, ObservedContainer>();
   /** Containers being started by create, with the inspection that will follow the start. */
   private readonly inspections = new Map<string, Promise<ObservedContainer | undefined>>();
-  private closed = false;
 
   constructor(private readonly settings: ResolvedDockerSettings) {
-    this.providerId = settings.providerId;
     this.client = new DockerClient(settings);
   }
 
-  async create(
-    request: CreateWorkerRequestV1,
-    options: CreateOptionsV1 = {},
-  ): Promise<WorkerRecordV1> {
-    this.assertOpen();
-    // Everything refusable is refused before the first engine call.
-    const { name, body, spec } = prepareContainer(request.spec, request.ownership, this.settings);
-    const { signal } = options;
-    const what = `Creating worker ${request.ownership.workerId}`;
-    if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+  private get providerId(): string {
+    return this.settings.providerId;
+  }
 
+  async create(
+    input: CreateInput<DockerWorkerExtension>,
+    ctx: CreateContext,
+  ): Promise<WorkerRecordV1> {
+    const { name, body, spec } = buildContainer(
+      input.spec,
+      input.extension,
+      input.ownership,
+      this.settings,
+    );
     let id: string;
     try {
       // The caller's signal is checked between calls, never cut into one: an interrupted
@@ -182,28 +178,10 @@ class DockerEngineProvider implements DockerProvider {
     } catch (error) {
       throw this.createFailure(error, name, spec.image);
     }
-    try {
-      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
-      const record = await this.startCreated(id, body);
-      if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
-      return record;
-    } catch (error) {
-      // Leave nothing behind: the half-made container goes, then the original failure surfaces.
-      try {
-        await this.client.remove(id);
-      } catch (cleanupError) {
-        const status = httpStatusOf(cleanupError);
-        if (status !== 404 && status !== 409) {
-          throw new ProviderError(
-            this.providerId,
-            `${what}: container ${name} could not be removed after a failed or cancelled start; remove it by worker id (${engineMessage(cleanupError)})`,
-            { retryable: true, cause: cleanupError, status: status ?? 'ECLEANUP' },
-          );
-        }
-      }
-      if (CancelledError.isInstance(error)) throw error;
-      throw this.fail(`start container ${name}`, error);
-    }
+    // From here the kit removes the container if the start fails or the caller cancels.
+    ctx.created(id);
+    ctx.checkpoint();
+    return this.startCreated(id, body);
   }
 
   /**
@@ -252,51 +230,32 @@ class DockerEngineProvider implements DockerProvider {
   }
 
   async get(ref: WorkerRefV1): Promise<WorkerRecordV1 | undefined> {
-    this.assertOpen();
     const info = await this.find(ref);
     return info ? inspectToRecord(info) : undefined;
   }
 
   async list(selector: WorkerSelectorV1): Promise<WorkerRecordV1[]> {
-    this.assertOpen();
-    const scope = selector?.scope;
-    if (typeof scope !== 'string' || scope === '' || labelValueProblem(scope)) return [];
+    const { scope } = selector;
     const extra = Object.entries(selector.labels ?? {});
-    let summaries: Awaited<ReturnType<DockerClient['list']>>;
-    try {
-      summaries = await this.client.list([
-        `${OwnershipKeys.managedBy}=${scope}`,
-        ...extra.map(([key, value]) => `${key}=${value}`),
-      ]);
-    } catch (error) {
-      throw this.fail('list containers', error);
-    }
+    const summaries = await this.client.list([
+      `${OwnershipKeys.managedBy}=${scope}`,
+      ...extra.map(([key, value]) => `${key}=${value}`),
+    ]);
     const now = Date.now();
+    // The kit keeps only the selector's workers; a container without a worker id is none.
     return summaries
-      .filter((summary) => {
-        const labels = summary.Labels ?? {};
-        return (
-          labels[OwnershipKeys.managedBy] === scope &&
-          Boolean(labels[OwnershipKeys.workerId]) &&
-          extra.every(([key, value]) => labels[key] === value)
-        );
-      })
+      .filter((summary) => Boolean(summary.Labels?.[OwnershipKeys.workerId]))
       .map((summary) => summaryToRecord(summary, now));
   }
 
-  async remove(ref: WorkerRefV1, options: RemoveOptionsV1 = {}): Promise<void> {
-    this.assertOpen();
-    const { signal } = options;
-    const what = `Removing worker ${ref?.workerId}`;
-    if (signal?.aborted) throw new CancelledError(what, { cause: signal.reason });
+  async remove(ref: WorkerRefV1, { gracePeriodMs, signal }: TerminateContext): Promise<void> {
     const target = await this.resolve(ref, signal);
     if (!target || target.state?.Status === 'removing') return; // gone, or going: success
-    const grace = options.gracePeriodMs ?? this.settings.defaultGracePeriodMs;
     // Known to have ended (the watch saw it exit): nothing to stop, so no stop call.
     const ended = !target.state && finishedKnown(this.observed.get(target.id));
     if (!ended && (!target.state || target.state.Running || target.state.Restarting)) {
       try {
-        await this.stopContainer(target.id, graceSeconds(grace), signal);
+        await this.stopContainer(target.id, graceSeconds(gracePeriodMs), signal);
       } catch (error) {
         if (httpStatusOf(error) === 404) return;
         // A stop refused for another reason still ends in the forced removal below.
@@ -306,7 +265,7 @@ class DockerEngineProvider implements DockerProvider {
       }
     }
     try {
-      await this.client.remove(target.id, signal ? { signal } : {});
+      await this.client.remove(target.id, { signal });
     } catch (error) {
       const status = httpStatusOf(error);
       // 404: already gone. 409: "removal of container ... is already in progress".
@@ -315,36 +274,22 @@ class DockerEngineProvider implements DockerProvider {
     }
   }
 
-  async stop(ref: WorkerRefV1, options: StopOptionsV1 = {}): Promise<void> {
-    this.assertOpen();
-    const { signal } = options;
-    if (signal?.aborted) {
-      throw new CancelledError(`Stopping worker ${ref?.workerId}`, { cause: signal.reason });
-    }
+  async stop(ref: WorkerRefV1, { gracePeriodMs, signal }: TerminateContext): Promise<void> {
     const target = await this.resolve(ref, signal);
     if (!target) throw new WorkerNotFoundError(ref.workerId);
     if (target.state && !target.state.Running && !target.state.Restarting) return;
-    const grace = options.gracePeriodMs ?? this.settings.defaultGracePeriodMs;
     try {
       // A container that is not running answers 304, which is success.
-      await this.stopContainer(target.id, graceSeconds(grace), signal);
+      await this.stopContainer(target.id, graceSeconds(gracePeriodMs), signal);
     } catch (error) {
       if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);
       throw this.fail(`stop container ${target.id}`, error);
     }
   }
 
-  async logs(ref: WorkerRefV1, options: LogsOptionsV1 = {}): Promise<string[]> {
-    this.assertOpen();
-    const tail = options.tail;
-    if (tail !== undefined && !(Number.isSafeInteger(tail) && tail >= 0)) {
-      throw new ProviderError(this.providerId, 'logs: tail must be a whole number >= 0', {
-        retryable: false,
-      });
-    }
+  async logs(ref: WorkerRefV1, { tail }: { tail: number | undefined }): Promise<string[]> {
     const target = await this.resolve(ref);
     if (!target) throw new WorkerNotFoundError(ref.workerId);
-    if (tail === 0) return [];
     try {
       const bytes = await this.client.logs(target.id, tail);
       return logLines(bytes, target.tty);
@@ -354,50 +299,31 @@ class DockerEngineProvider implements DockerProvider {
     }
   }
 
-  async *watch(
-    selector: WorkerSelectorV1,
-    options: WatchOptionsV1,
-  ): AsyncGenerator<WorkerObservationV1> {
-    this.assertOpen();
-    const scope = selector?.scope;
-    if (typeof scope !== 'string' || scope === '' || labelValueProblem(scope)) return;
-    const labels = selector.labels ?? {};
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal.reason);
-    if (options.signal.aborted) return;
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    this.watches.add(controller);
-    try {
-      yield* watchContainers(scope, labels, controller.signal, {
-        open: (filters, since, signal) => this.client.events(filters, since, signal),
-        inspect: async (uid) => {
-          // A container this provider is starting: its create inspects it right after.
-          const pending = await this.inspections.get(uid);
-          if (pending) return pending;
-          const info = await this.inspectScoped(uid, scope, undefined);
-          if (!info) return undefined;
-          const observed = observedOf(info);
-          this.observe(uid, observed);
-          return observed;
-        },
-        recall: (uid) => this.observed.get(uid),
-        stopping: (uid) => this.stopping.has(uid),
-        remember: (uid, observed) => this.observe(uid, observed),
-        list: () => this.list({ scope, labels }),
-        now: () => Date.now(),
-        sleep: (ms, signal) => delay(ms, undefined, { signal }),
-        reconnectTimeoutMs: this.settings.watchReconnectTimeoutMs,
-        fail: (error) => this.fail('watch events', error),
-      });
-    } finally {
-      options.signal.removeEventListener('abort', onAbort);
-      this.watches.delete(controller);
-      controller.abort();
-    }
+  watch(selector: WorkerSelectorV1, ctx: WatchContext): AsyncIterable<WorkerObservationV1> {
+    const { scope } = selector;
+    return watchContainers(scope, selector.labels ?? {}, ctx.signal, {
+      open: (filters, since, signal) => this.client.events(filters, since, signal),
+      inspect: async (uid) => {
+        // A container this provider is starting: its create inspects it right after.
+        const pending = await this.inspections.get(uid);
+        if (pending) return pending;
+        const info = await this.inspectScoped(uid, scope, undefined);
+        if (!info) return undefined;
+        const observed = observedOf(info);
+        this.observe(uid, observed);
+        return observed;
+      },
+      recall: (uid) => this.observed.get(uid),
+      stopping: (uid) => this.stopping.has(uid),
+      remember: (uid, observed) => this.observe(uid, observed),
+      list: () => ctx.list(selector),
+      clock: systemClock,
+      reconnectTimeoutMs: this.settings.watchReconnectTimeoutMs,
+      fail: ctx.fail,
+    });
   }
 
   async health(): Promise<ProviderHealthV1> {
-    if (this.closed) return { healthy: false, message: 'the provider is closed' };
     try {
       await this.client.ping();
       return { healthy: true };
@@ -409,11 +335,7 @@ class DockerEngineProvider implements DockerProvider {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const controller of this.watches) controller.abort();
-    this.watches.clear();
+  close(): void {
     this.client.close();
   }
 
@@ -428,7 +350,8 @@ class DockerEngineProvider implements DockerProvider {
     ref: WorkerRefV1,
     signal?: AbortSignal,
   ): Promise<ContainerInspect | undefined> {
-    if (refProblem(ref)) return undefined;
+    // The kit checked the ref; a uid that is no container id names no container.
+    if (ref.uid !== undefined && !containerIdPattern.test(ref.uid)) return undefined;
     const info = await this.inspectScoped(
       ref.uid ?? containerName(ref.scope, ref.workerId),
       ref.scope,
@@ -444,7 +367,6 @@ class DockerEngineProvider implements DockerProvider {
    * state is then unknown); else by inspection.
    */
   private async resolve(ref: WorkerRefV1, signal?: AbortSignal): Promise<Target | undefined> {
-    if (refProblem(ref)) return undefined;
     const known = ref.uid === undefined ? undefined : this.identities.get(ref.uid);
     if (known && ref.uid !== undefined) {
       if (known.scope !== ref.scope || known.workerId !== ref.workerId) return undefined;
@@ -547,17 +469,11 @@ class DockerEngineProvider implements DockerProvider {
   private fail(what: string, error: unknown): LifecycleError {
     return toLifecycleError(this.providerId, what, error);
   }
-
-  private assertOpen(): void {
-    if (this.closed) throw new ClosedError(`Docker provider ${this.providerId}`);
-  }
 }
 
 /** The Docker provider: contract v1 with every optional method present. */
-export type DockerProvider = ProviderV1 &
-  Required<Pick<ProviderV1, 'stop' | 'watch' | 'logs' | 'health' | 'close'>> & {
-    readonly type: 'docker';
-  };
+export type DockerProvider = DefinedProvider<'docker'> &
+  Required<Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health'>>;
 
 /**
  * A provider of workers as Docker containers. Settings are validated now (InvalidOptionsError);
@@ -568,12 +484,34 @@ export type DockerProvider = ProviderV1 &
  * await using workers = withLifecycle(provider, { policy: 'docker' });
  */
 export function createDockerProvider(settings: DockerProviderSettings = {}): DockerProvider {
-  return new DockerEngineProvider(resolveDockerSettings(settings));
+  const resolved = resolveDockerSettings(settings);
+  const engine = new DockerEngine(resolved);
+  return defineProvider({
+    type: 'docker',
+    providerId: resolved.providerId,
+    defaultGracePeriodMs: resolved.defaultGracePeriodMs,
+    policyPreset: dockerPolicyPreset,
+    checkSpec: (spec, issues) => checkDockerSpec(spec, resolved, issues),
+    describeError: describeDockerError,
+    create: (input, ctx) => engine.create(input, ctx),
+    get: (ref) => engine.get(ref),
+    list: (selector) => engine.list(selector),
+    remove: (ref, ctx) => engine.remove(ref, ctx),
+    stop: (ref, ctx) => engine.stop(ref, ctx),
+    logs: (ref, ctx) => engine.logs(ref, ctx),
+    watch: (selector, ctx) => engine.watch(selector, ctx),
+    health: () => engine.health(),
+    close: () => engine.close(),
+  }) as DockerProvider;
 }
+
+/** The Docker preset of the plan (DESIGN.md section 3): what a manager applies by default. */
+const dockerPolicyPreset = Object.freeze({ name: 'docker', policy: policyPresets.docker });
 
 /** The plugin: `createProviderRegistry([dockerProviderPlugin]).create('docker', settings)`. */
 export const dockerProviderPlugin = defineProviderPlugin({
   type: 'docker',
   description: 'Workers as Docker containers (dockerode)',
+  policyPreset: dockerPolicyPreset,
   create: (settings: DockerProviderSettings) => createDockerProvider(settings),
 });

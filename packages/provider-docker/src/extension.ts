@@ -2,7 +2,7 @@
  * `spec.extensions.docker`: what only Docker understands. Validated before any engine call;
  * a bad value is an InvalidSpecError whose paths start with `extensions.docker`.
  */
-import type { ValidationIssue } from '@hodei/lifecycle-core';
+import type { ValidationIssue } from '@hodei/lifecycle-core/provider';
 import { dockerNamePattern } from './settings.js';
 
 /** A mount the spec asks for. Nothing from the host is mounted unless a spec asks. */

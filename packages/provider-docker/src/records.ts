@@ -3,7 +3,11 @@
  * (one call for the whole scope) carries no timestamps or exit details, so they are read from
  * its human status line ("Exited (3) 5 seconds ago") conservatively (see summaryToRecord).
  */
-import { OwnershipKeys, type WorkerPhaseV1, type WorkerRecordV1 } from '@hodei/lifecycle-core';
+import {
+  OwnershipKeys,
+  type WorkerPhaseV1,
+  type WorkerRecordV1,
+} from '@hodei/lifecycle-core/provider';
 
 /** The parts of `GET /containers/{id}/json` this provider reads. */
 export interface ContainerInspect {

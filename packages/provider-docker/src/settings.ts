@@ -5,8 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
-import { labelValueProblem } from '@hodei/lifecycle-core/provider';
+import {
+  InvalidOptionsError,
+  labelValueProblem,
+  type ValidationIssue,
+  validateSettings,
+} from '@hodei/lifecycle-core/provider';
+import * as v from 'valibot';
 
 /** One HTTP request to the engine, as reported to `onRequest`. */
 export interface DockerRequestInfo {
@@ -89,29 +94,88 @@ export interface ResolvedDockerSettings {
   readonly onRequest: ((request: DockerRequestInfo) => void) | undefined;
 }
 
-const knownSettings = new Set([
-  'providerId',
-  'socketPath',
-  'host',
-  'port',
-  'protocol',
-  'ca',
-  'cert',
-  'key',
-  'apiVersion',
-  'defaultNetwork',
-  'defaultGracePeriodMs',
-  'requestTimeoutMs',
-  'healthcheck',
-  'allowPrivileged',
-  'watchReconnectTimeoutMs',
-  'onRequest',
-]);
-
 /** Docker network and container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`. */
 export const dockerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 const WHAT = 'Docker provider settings';
+
+const ms = (fallback: number, min = 0) =>
+  v.optional(
+    v.pipe(
+      v.number(`must be a whole number of milliseconds >= ${min}`),
+      v.safeInteger(`must be a whole number of milliseconds >= ${min}`),
+      v.minValue(min, `must be a whole number of milliseconds >= ${min}`),
+    ),
+    fallback,
+  );
+const count = (fallback: number, min: number) =>
+  v.optional(
+    v.pipe(
+      v.number(`must be a whole number >= ${min}`),
+      v.safeInteger(`must be a whole number >= ${min}`),
+      v.minValue(min, `must be a whole number >= ${min}`),
+    ),
+    fallback,
+  );
+const text = v.optional(
+  v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string')),
+);
+
+/** Every setting but the connection's cross-field rules (see resolveConnection). */
+const settingsSchema = v.strictObject(
+  {
+    providerId: v.optional(
+      v.pipe(
+        v.string('must be a non-empty string'),
+        v.nonEmpty('must be a non-empty string'),
+        v.check((id) => !labelValueProblem(id), 'must be a valid label value'),
+      ),
+      'docker',
+    ),
+    socketPath: text,
+    host: text,
+    port: v.optional(
+      v.pipe(
+        v.number('must be a port number (1-65535)'),
+        v.integer('must be a port number (1-65535)'),
+        v.minValue(1, 'must be a port number (1-65535)'),
+        v.maxValue(65_535, 'must be a port number (1-65535)'),
+      ),
+    ),
+    protocol: v.optional(v.picklist(['http', 'https'], "must be 'http' or 'https'")),
+    ca: text,
+    cert: text,
+    key: text,
+    apiVersion: v.optional(v.pipe(v.string(), v.regex(/^1\.\d+$/, "must look like '1.41'"))),
+    defaultNetwork: v.optional(
+      v.pipe(v.string(), v.regex(dockerNamePattern, 'must be a Docker network name')),
+      'none',
+    ),
+    defaultGracePeriodMs: ms(10_000),
+    requestTimeoutMs: ms(30_000, 1),
+    healthcheck: v.optional(
+      v.strictObject(
+        {
+          intervalMs: count(1_000, 1),
+          timeoutMs: count(5_000, 1),
+          retries: count(3, 1),
+          startPeriodMs: count(0, 0),
+        },
+        'unknown field (allowed: intervalMs, timeoutMs, retries, startPeriodMs)',
+      ),
+      {},
+    ),
+    allowPrivileged: v.optional(v.boolean('must be true or false'), false),
+    watchReconnectTimeoutMs: ms(60_000),
+    onRequest: v.optional(
+      v.custom<(request: DockerRequestInfo) => void>(
+        (f) => typeof f === 'function',
+        'must be a function',
+      ),
+    ),
+  },
+  (issue) => `unknown setting ${JSON.stringify(issue.input)}`,
+);
 
 /** Validates the settings and resolves the connection (settings, then DOCKER_HOST, then sockets). */
 export function resolveDockerSettings(
@@ -121,98 +185,25 @@ export function resolveDockerSettings(
   if (settings == null || typeof settings !== 'object') {
     throw new InvalidOptionsError(WHAT, [{ path: '', message: 'must be an object' }]);
   }
-  const issues: ValidationIssue[] = [];
-  for (const key of Object.keys(settings)) {
-    if (!knownSettings.has(key)) {
-      issues.push({
-        path: key,
-        message: `unknown setting (allowed: ${[...knownSettings].join(', ')})`,
-      });
-    }
-  }
-  const providerId = settings.providerId ?? 'docker';
-  if (typeof providerId !== 'string' || providerId === '') {
-    issues.push({ path: 'providerId', message: 'must be a non-empty string' });
-  } else {
-    const problem = labelValueProblem(providerId);
-    if (problem) issues.push({ path: 'providerId', message: problem });
-  }
-  const ms = (path: string, value: unknown, fallback: number, min = 0): number => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      issues.push({ path, message: `must be a whole number of milliseconds >= ${min}` });
-      return fallback;
-    }
-    return value;
-  };
-  const defaultGracePeriodMs = ms('defaultGracePeriodMs', settings.defaultGracePeriodMs, 10_000);
-  const requestTimeoutMs = ms('requestTimeoutMs', settings.requestTimeoutMs, 30_000, 1);
-  const watchReconnectTimeoutMs = ms(
-    'watchReconnectTimeoutMs',
-    settings.watchReconnectTimeoutMs,
-    60_000,
-  );
-  const defaultNetwork = settings.defaultNetwork ?? 'none';
-  if (typeof defaultNetwork !== 'string' || !dockerNamePattern.test(defaultNetwork)) {
-    issues.push({ path: 'defaultNetwork', message: 'must be a Docker network name' });
-  }
-  const apiVersion = settings.apiVersion;
-  if (
-    apiVersion !== undefined &&
-    !(typeof apiVersion === 'string' && /^1\.\d+$/.test(apiVersion))
-  ) {
-    issues.push({ path: 'apiVersion', message: "must look like '1.41'" });
-  }
-  if (settings.allowPrivileged !== undefined && typeof settings.allowPrivileged !== 'boolean') {
-    issues.push({ path: 'allowPrivileged', message: 'must be true or false' });
-  }
-  if (settings.onRequest !== undefined && typeof settings.onRequest !== 'function') {
-    issues.push({ path: 'onRequest', message: 'must be a function' });
-  }
-  const healthcheck = resolveHealthcheckDefaults(settings.healthcheck, issues);
+  const { output, issues } = validateSettings(settingsSchema, settings);
+  // The connection's rules span several fields: checked even when a field is wrong, so the
+  // caller sees every problem at once.
   const connection = resolveConnection(settings, env, issues);
-  if (issues.length > 0 || connection === undefined) throw new InvalidOptionsError(WHAT, issues);
+  if (issues.length > 0 || output === undefined || connection === undefined) {
+    throw new InvalidOptionsError(WHAT, issues);
+  }
   return {
-    providerId,
+    providerId: output.providerId,
     connection,
-    apiVersion,
-    defaultNetwork,
-    defaultGracePeriodMs,
-    requestTimeoutMs,
-    healthcheck,
-    allowPrivileged: settings.allowPrivileged ?? false,
-    watchReconnectTimeoutMs,
-    onRequest: settings.onRequest,
+    apiVersion: output.apiVersion,
+    defaultNetwork: output.defaultNetwork,
+    defaultGracePeriodMs: output.defaultGracePeriodMs,
+    requestTimeoutMs: output.requestTimeoutMs,
+    healthcheck: output.healthcheck,
+    allowPrivileged: output.allowPrivileged,
+    watchReconnectTimeoutMs: output.watchReconnectTimeoutMs,
+    onRequest: output.onRequest,
   };
-}
-
-function resolveHealthcheckDefaults(
-  input: DockerHealthcheckDefaults | undefined,
-  issues: ValidationIssue[],
-): Required<DockerHealthcheckDefaults> {
-  const defaults = { intervalMs: 1_000, timeoutMs: 5_000, retries: 3, startPeriodMs: 0 };
-  if (input === undefined) return defaults;
-  if (input == null || typeof input !== 'object') {
-    issues.push({ path: 'healthcheck', message: 'must be an object' });
-    return defaults;
-  }
-  const result = { ...defaults };
-  for (const [key, value] of Object.entries(input)) {
-    if (!(key in defaults)) {
-      issues.push({
-        path: `healthcheck.${key}`,
-        message: 'unknown field (allowed: intervalMs, timeoutMs, retries, startPeriodMs)',
-      });
-      continue;
-    }
-    const min = key === 'startPeriodMs' ? 0 : 1;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      issues.push({ path: `healthcheck.${key}`, message: `must be a whole number >= ${min}` });
-      continue;
-    }
-    result[key as keyof typeof defaults] = value;
-  }
-  return result;
 }
 
 function resolveConnection(
@@ -220,18 +211,8 @@ function resolveConnection(
   env: NodeJS.ProcessEnv,
   issues: ValidationIssue[],
 ): DockerConnection | undefined {
+  // Each field's own rules are the schema's; here, how they combine.
   const { socketPath, host, port, protocol, ca, cert, key } = settings;
-  for (const [path, value] of Object.entries({ socketPath, host, ca, cert, key })) {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      issues.push({ path, message: 'must be a non-empty string' });
-    }
-  }
-  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65_535)) {
-    issues.push({ path: 'port', message: 'must be a port number (1-65535)' });
-  }
-  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') {
-    issues.push({ path: 'protocol', message: "must be 'http' or 'https'" });
-  }
   if (socketPath !== undefined && host !== undefined) {
     issues.push({ path: 'host', message: 'give either socketPath or host, not both' });
   }

@@ -1,15 +1,18 @@
 /**
  * The watch: the engine's event stream, filtered by the scope's label, turned into
- * observations. After a dropped connection (dockerd restarting) it reconnects with `since`,
- * re-lists, and reports everything it sees plus a removal for what vanished meanwhile.
+ * observations. The loop around it is the kit's reflector: after a dropped connection
+ * (dockerd restarting) it reconnects with `since`, re-lists, and reports everything it sees
+ * plus a removal for what vanished meanwhile.
  */
 import type { Readable } from 'node:stream';
+import type { Clock, LifecycleError } from '@hodei/lifecycle-core/provider';
 import {
-  CancelledError,
   OwnershipKeys,
+  type ReflectorEvent,
+  reflect,
   type WorkerObservationV1,
   type WorkerRecordV1,
-} from '@hodei/lifecycle-core';
+} from '@hodei/lifecycle-core/provider';
 import type { EngineEvent } from './client.js';
 
 /** Container actions that change what a record says. Health events match by prefix. */
@@ -41,14 +44,12 @@ export interface WatchDeps {
   remember(uid: string, observed: ObservedContainer | undefined): void;
   /** Every container of the selector, one call. */
   list(): Promise<WorkerRecordV1[]>;
-  /** Unix milliseconds. */
-  now(): number;
-  /** Waits, unless the signal aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** The reflector's time: its backoff and when it gives up. */
+  readonly clock: Clock;
   /** Give up reconnecting after this long without a connection. */
   readonly reconnectTimeoutMs: number;
   /** Wraps a failure in the provider's typed error. */
-  fail(error: unknown): Error;
+  fail(error: unknown): LifecycleError;
 }
 
 /** A container's record, and whether it has a health check (readiness then waits for it). */
@@ -300,10 +301,20 @@ async function pumpEvents(
     failure ??= { error };
   }
   while (running.size > 0) await Promise.all([...running]);
-  channel.end(failure ?? { error: new Error('the event stream ended') });
+  // The engine never ends the stream by itself: an end is a dropped connection (retryable).
+  channel.end(
+    failure ?? {
+      error: Object.assign(new Error('the event stream ended'), { code: 'ECONNRESET' }),
+    },
+  );
 }
 
-export async function* watchContainers(
+/** What the reflector resumes from: the event stream opened just before the list. */
+interface Opened {
+  stream: Readable | undefined;
+}
+
+export function watchContainers(
   scope: string,
   labels: Readonly<Record<string, string>>,
   signal: AbortSignal,
@@ -317,78 +328,55 @@ export async function* watchContainers(
       ...Object.entries(labels).map(([key, value]) => `${key}=${value}`),
     ],
   };
-  /** uid -> worker id of every container reported and not yet reported removed. */
-  const known = new Map<string, string>();
+  /** The time of the last event seen: a reconnection asks the engine for what followed it. */
   let since: number | undefined;
-  // The first connection also lists: a watch starts with the current state.
-  let relist = true;
-  let failingSince: number | undefined;
-  let failures = 0;
   const inScope = (attributes: Record<string, string> | undefined) =>
     attributes?.[OwnershipKeys.managedBy] === scope &&
     Object.entries(labels).every(([key, value]) => attributes[key] === value);
-  const report = (observation: WorkerObservationV1): WorkerObservationV1 => {
-    if (observation.type === 'upsert') {
-      known.set(observation.worker.uid, observation.worker.workerId);
-      return observation;
-    }
-    const workerId = observation.workerId || known.get(observation.uid) || '';
-    known.delete(observation.uid);
-    return { ...observation, workerId };
-  };
 
-  while (!signal.aborted) {
-    let stream: Readable;
-    const startedAt = deps.now();
-    try {
-      stream = await deps.open(filters, since, signal);
-    } catch (error) {
-      if (signal.aborted) return;
-      failingSince ??= startedAt;
-      if (deps.now() - failingSince >= deps.reconnectTimeoutMs) throw deps.fail(error);
-      failures += 1;
-      relist = true;
-      await deps.sleep(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)), signal).catch(() => {});
-      continue;
-    }
-    // Events from now on are buffered by the stream while we re-list.
-    since ??= Math.floor(startedAt / 1000) - 1;
-    try {
-      if (relist) {
-        const listed = await deps.list();
-        const seen = new Set<string>();
-        for (const worker of listed) {
-          seen.add(worker.uid);
-          yield report({ type: 'upsert', worker });
+  return reflect<Opened>({
+    signal,
+    clock: deps.clock,
+    giveUpAfterMs: deps.reconnectTimeoutMs,
+    fail: deps.fail,
+    describeTarget: 'the Docker engine',
+    source: {
+      async list(listSignal) {
+        // The stream opens first: events from now on are buffered while the list runs.
+        const startedAt = deps.clock.now();
+        const stream = await deps.open(filters, since, listSignal);
+        since ??= Math.floor(startedAt / 1000) - 1;
+        try {
+          return { records: await deps.list(), cursor: { stream } };
+        } catch (error) {
+          stream.destroy();
+          throw error;
         }
-        for (const [uid, workerId] of [...known]) {
-          if (!seen.has(uid)) yield report({ type: 'removed', workerId, uid });
+      },
+      async *watch(opened): AsyncGenerator<ReflectorEvent<Opened>> {
+        const stream = opened.stream;
+        opened.stream = undefined;
+        if (!stream) {
+          // Consumed already: only a new list (which opens a new stream) can go on.
+          yield { type: 'relist' };
+          return;
         }
-        relist = false;
-      }
-      failingSince = undefined;
-      failures = 0;
-      const channel = new Channel<WorkerObservationV1>();
-      void pumpEvents(
-        stream,
-        channel,
-        inScope,
-        (time) => {
-          since = time;
-        },
-        deps,
-      );
-      for await (const observation of channel.drain()) yield report(observation);
-    } catch (error) {
-      if (signal.aborted) return;
-      if (CancelledError.isInstance(error)) return;
-      // A drop in the middle of a re-list, of the stream or of an inspection: reconnect, re-list.
-    } finally {
-      stream.destroy();
-    }
-    if (signal.aborted) return;
-    relist = true;
-    failingSince ??= deps.now();
-    await deps.sleep(100, signal).catch(() => {});
-  }
+        try {
+          const channel = new Channel<WorkerObservationV1>();
+          void pumpEvents(
+            stream,
+            channel,
+            inScope,
+            (time) => {
+              since = time;
+            },
+            deps,
+          );
+          yield* channel.drain();
+        } finally {
+          stream.destroy();
+        }
+      },
+    },
+  });
 }

@@ -31,4 +31,5 @@ export {
   type StandardPathSegment,
   type StandardResult,
   type StandardSchemaV1,
+  validateSettings,
 } from './settings.js';

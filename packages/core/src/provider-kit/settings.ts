@@ -35,7 +35,34 @@ export type StandardOutput<S extends StandardSchemaV1> = NonNullable<
 >['output'];
 
 /**
- * Validates `input` against `schema` (synchronously) and returns its output, or throws
+ * Validates `input` against `schema` (synchronously), without throwing: the output when it is
+ * valid, and every problem with its dotted path. For settings with checks across fields: add
+ * yours to `issues`, then throw one InvalidOptionsError with all of them.
+ */
+export function validateSettings<S extends StandardSchemaV1>(
+  schema: S,
+  input: unknown,
+): { readonly output: StandardOutput<S> | undefined; readonly issues: ValidationIssue[] } {
+  const result = schema['~standard'].validate(input);
+  if (result instanceof Promise) {
+    throw new TypeError('validateSettings: the schema must validate synchronously');
+  }
+  if (result.issues === undefined) {
+    return { output: result.value as StandardOutput<S>, issues: [] };
+  }
+  const issues: ValidationIssue[] = result.issues.map((issue) => ({
+    path: (issue.path ?? [])
+      .map((segment) =>
+        String(typeof segment === 'object' && segment !== null ? segment.key : segment),
+      )
+      .join('.'),
+    message: issue.message,
+  }));
+  return { output: undefined, issues };
+}
+
+/**
+ * Validates `input` against `schema` and returns its output, or throws
  * InvalidOptionsError(`what`) listing every problem with its dotted path.
  *
  * @example
@@ -46,18 +73,7 @@ export function parseSettings<S extends StandardSchemaV1>(
   schema: S,
   input: unknown,
 ): StandardOutput<S> {
-  const result = schema['~standard'].validate(input);
-  if (result instanceof Promise) {
-    throw new TypeError(`parseSettings(${what}): the schema must validate synchronously`);
-  }
-  if (result.issues === undefined) return result.value as StandardOutput<S>;
-  const issues: ValidationIssue[] = result.issues.map((issue) => ({
-    path: (issue.path ?? [])
-      .map((segment) =>
-        String(typeof segment === 'object' && segment !== null ? segment.key : segment),
-      )
-      .join('.'),
-    message: issue.message,
-  }));
-  throw new InvalidOptionsError(what, issues);
+  const { output, issues } = validateSettings(schema, input);
+  if (issues.length > 0) throw new InvalidOptionsError(what, issues);
+  return output as StandardOutput<S>;
 }
