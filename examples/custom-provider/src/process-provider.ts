@@ -241,7 +241,7 @@ export function createProcessProvider(input: ProcessProviderOptions = {}): Proce
     },
 
     // #region watch
-    async *watch(selector, { signal }) {
+    async *watch(_selector, { signal }) {
       host.count('watch');
       // Subscribe first, then the current state: nothing is missed, a state may come twice.
       const queue: Parameters<Parameters<ProcessHost['subscribe']>[0]>[0][] = [];

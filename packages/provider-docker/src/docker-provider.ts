@@ -1,5 +1,4 @@
 import {
-  CancelledError,
   type CreateContext,
   type CreateInput,
   type DefinedProvider,
@@ -9,9 +8,9 @@ import {
   type LifecycleError,
   OwnershipKeys,
   type ProviderCapabilitiesV1,
+  ProviderError,
   type ProviderHealthV1,
   policyPresets,
-  ProviderError,
   systemClock,
   type TerminateContext,
   type WatchContext,
