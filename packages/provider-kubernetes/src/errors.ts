@@ -1,15 +1,17 @@
 /**
- * Errors of the API server mapped onto the core's errors. Transient faults (5xx, 429, 408,
- * connection refused or reset, timeouts) are retryable `ProviderError`s; refusals (4xx) are not.
- * Callers match with `ProviderError.isInstance(e)` and `e.status`, never on messages.
+ * Errors of the API server, and what the kit needs to know of them: the HTTP status (the kit's
+ * shared rule makes 5xx, 429 and 408 retryable, other refusals not), or, for a request that got
+ * no answer, that a retry may help. Callers match with `ProviderError.isInstance(e)` and
+ * `e.status`, never on messages.
  */
 import {
   CancelledError,
+  type FailureDescription,
   InvalidSpecError,
-  LifecycleError,
-  ProviderError,
+  type LifecycleError,
+  toProviderError,
   type ValidationIssue,
-} from '@hodei/lifecycle-core';
+} from '@hodei/lifecycle-core/provider';
 
 /** A Kubernetes `Status` object, as the API server returns with an error. */
 export interface KubeStatus {
@@ -54,13 +56,18 @@ export class KubeTransportError extends Error {
   }
 }
 
-/** An HTTP status worth retrying. */
-export function isRetryableStatus(status: number): boolean {
-  return status >= 500 || status === 429 || status === 408;
-}
-
 export function httpStatusOf(error: unknown): number | undefined {
   return error instanceof KubeHttpError ? error.status : undefined;
+}
+
+/** The provider's `describeError`: the status, and every transport failure is transient. */
+export function describeKubeError(error: unknown): FailureDescription | undefined {
+  if (error instanceof KubeHttpError) return { status: error.status };
+  // No answer at all (refused, reset, timed out, TLS cut): the same call may pass later.
+  if (error instanceof KubeTransportError) return { status: error.code, retryable: true };
+  // A watch line cut in the middle: the connection broke.
+  if (error instanceof SyntaxError) return { status: 'EBADMSG', retryable: true };
+  return undefined;
 }
 
 /**
@@ -68,24 +75,8 @@ export function httpStatusOf(error: unknown): number | undefined {
  * through; HTTP errors become ProviderError with the status (retryable for 5xx/429/408);
  * transport failures become retryable ProviderErrors with the errno code as status.
  */
-export function toLifecycleError(providerId: string, what: string, error: unknown): Error {
-  if (LifecycleError.isInstance(error)) return error;
-  if (error instanceof KubeHttpError) {
-    return new ProviderError(providerId, `${what}: ${error.message}`, {
-      status: error.status,
-      retryable: isRetryableStatus(error.status),
-      cause: error,
-    });
-  }
-  if (error instanceof KubeTransportError) {
-    return new ProviderError(providerId, `${what}: ${error.message}`, {
-      status: error.code,
-      retryable: true,
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(providerId, `${what}: ${message}`, { retryable: false, cause: error });
+export function toLifecycleError(providerId: string, what: string, error: unknown): LifecycleError {
+  return toProviderError(providerId, what, error, describeKubeError(error));
 }
 
 /**
@@ -93,7 +84,7 @@ export function toLifecycleError(providerId: string, what: string, error: unknow
  * (or an extension value) is something Kubernetes will not run. It becomes an InvalidSpecError
  * listing the API server's causes; nothing was created. Other errors map as usual.
  */
-export function createErrorOf(providerId: string, what: string, error: unknown): Error {
+export function createErrorOf(providerId: string, what: string, error: unknown): LifecycleError {
   if (error instanceof KubeHttpError && error.status === 422) {
     const causes = error.kubeStatus?.details?.causes ?? [];
     const issues: ValidationIssue[] =

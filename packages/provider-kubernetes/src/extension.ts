@@ -3,7 +3,7 @@
  * API server's own rules before any request, so a value Kubernetes would refuse is an
  * InvalidSpecError and no pod is attempted.
  */
-import type { ValidationIssue } from '@hodei/lifecycle-core';
+import type { ValidationIssue } from '@hodei/lifecycle-core/provider';
 import { labelKeyProblem, labelValueProblem } from '@hodei/lifecycle-core/provider';
 
 export type KubernetesTolerationOperator = 'Exists' | 'Equal';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { InvalidOptionsError } from '@hodei/lifecycle-core';
+import { InvalidOptionsError } from '@hodei/lifecycle-core/provider';
 import { KubeConfig } from '@kubernetes/client-node';
 import { cancelled, KubeHttpError, type KubeStatus, KubeTransportError } from './errors.js';
 import type { KubeconfigSource, ResolvedKubernetesSettings } from './settings.js';

@@ -3,42 +3,30 @@
  * manager enforces and what the kubelet does.
  */
 import {
-  CancelledError,
-  type CreateOptionsV1,
-  type CreateWorkerRequestV1,
-  InvalidOptionsError,
-  InvalidSpecError,
+  type DefinedProvider,
+  defineProvider,
+  defineProviderPlugin,
   type LogsOptionsV1,
-  OwnershipKeys,
   type ProviderCapabilitiesV1,
   ProviderError,
   type ProviderHealthV1,
-  type ProviderV1,
-  type RemoveOptionsV1,
+  policyPresets,
   type StopOptionsV1,
-  type ValidationIssue,
   type WatchOptionsV1,
   WorkerNotFoundError,
   type WorkerObservationV1,
   type WorkerRecordV1,
   type WorkerRefV1,
   type WorkerSelectorV1,
-} from '@hodei/lifecycle-core';
-import {
-  defineProviderPlugin,
-  labelKeyProblem,
-  labelValueProblem,
-  stampOwnership,
-  validateWorkerSpec,
 } from '@hodei/lifecycle-core/provider';
 import {
-  cancelled,
   createErrorOf,
+  describeKubeError,
   httpStatusOf,
   KubeHttpError,
   toLifecycleError,
 } from './errors.js';
-import { validateKubernetesExtension } from './extension.js';
+import { type KubernetesWorkerExtension, validateKubernetesExtension } from './extension.js';
 import { defaultNamespace, KubeClient, loadKubeConfig } from './kube-client.js';
 import {
   buildPod,
@@ -64,8 +52,7 @@ export const kubernetesCapabilities: ProviderCapabilitiesV1 = Object.freeze({
 });
 
 /** The Kubernetes provider; `namespace` is where its pods live. */
-export interface KubernetesProvider extends ProviderV1 {
-  readonly type: 'kubernetes';
+export interface KubernetesProvider extends DefinedProvider<'kubernetes'> {
   readonly namespace: string;
   /** The API server's URL. */
   readonly server: string;
@@ -87,23 +74,17 @@ export function createKubernetesProvider(
   const { providerId } = resolved;
   const podsPath = `/api/v1/namespaces/${namespace}/pods`;
   const podPath = (name: string) => `${podsPath}/${name}`;
-  const closing = new AbortController();
+  let closed = false;
   /** Pods as the live watches see them: logs and remove by uid then need no read first. */
   const watched = new WatchedPods();
 
-  const fail = (what: string, error: unknown): never => {
-    throw toLifecycleError(providerId, what, error);
-  };
-
-  /** The pod of a ref with a uid as a live watch last saw it (after checking the ref). */
+  /** The pod of a ref with a uid as a live watch last saw it. */
   function seenPod(ref: WorkerRefV1): SeenPod | undefined {
-    assertRef(ref);
     return ref.uid === undefined ? undefined : watched.find(ref.uid, ref.scope, ref.workerId);
   }
 
   /** GET the pod of a worker; undefined when absent, of another scope, or another incarnation. */
   async function readPod(ref: WorkerRefV1, signal?: AbortSignal): Promise<PodObject | undefined> {
-    assertRef(ref);
     let pod: PodObject;
     try {
       pod = await client.request<PodObject>('GET', podPath(podName(ref.scope, ref.workerId)), {
@@ -195,7 +176,7 @@ export function createKubernetesProvider(
    * the background, so a remove never holds the caller for a whole grace period.
    */
   function scheduleEscalation(name: string, uid: string, graceEndsAt: number): void {
-    if (escalations.has(uid) || closing.signal.aborted) return;
+    if (escalations.has(uid) || closed) return;
     const delay = Math.max(0, graceEndsAt - Date.now()) + resolved.forceDeleteAfterMs;
     const timer = setTimeout(async () => {
       escalations.delete(uid);
@@ -211,22 +192,20 @@ export function createKubernetesProvider(
     escalations.set(uid, timer);
   }
 
-  const provider: KubernetesProvider = {
-    specificationVersion: 'v1',
+  const provider = defineProvider<'kubernetes', KubernetesWorkerExtension>({
     type: 'kubernetes',
     providerId,
-    namespace,
-    server: client.server,
-    capabilities: kubernetesCapabilities,
+    nativeDeadline: true, // activeDeadlineSeconds: the kubelet ends the pod at its deadline
+    defaultGracePeriodMs: resolved.defaultGracePeriodMs,
+    policyPreset: kubernetesPolicyPreset,
+    describeError: describeKubeError,
+    checkSpec(spec, issues) {
+      const { extension, issues: found } = validateKubernetesExtension(spec.extensions?.kubernetes);
+      issues.push(...found);
+      return extension;
+    },
 
-    async create(request: CreateWorkerRequestV1, options: CreateOptionsV1 = {}) {
-      const { signal } = options;
-      // Everything that can be refused is refused before any request.
-      const spec = validateWorkerSpec(request?.spec);
-      const { extension, issues } = validateKubernetesExtension(spec.extensions.kubernetes);
-      if (issues.length > 0) throw new InvalidSpecError(issues);
-      const stamp = stampOwnership(request.ownership);
-      const { ownership } = request;
+    async create({ spec, extension, ownership, stamp }, ctx) {
       const pod = buildPod({
         namespace,
         spec,
@@ -238,15 +217,18 @@ export function createKubernetesProvider(
       });
       const name = pod.metadata!.name!;
       const what = `Creating worker ${ownership.workerId}`;
-      if (signal?.aborted) throw cancelled(what, signal.reason);
       let created: PodObject;
       try {
         // Not cancelled midway: once sent, its answer tells what to remove.
         created = await client.request<PodObject>('POST', podsPath, { body: pod });
       } catch (error) {
-        if (signal?.aborted) {
-          await removeAfterCancel(name, undefined, ownership.scope, ownership.workerId);
-          throw cancelled(what, signal.reason);
+        if (ctx.signal.aborted) {
+          // The answer was lost: if the pod was made anyway, the kit removes it by its uid.
+          const made = await readPod({
+            scope: ownership.scope,
+            workerId: ownership.workerId,
+          }).catch(() => undefined);
+          if (made?.metadata?.name === name && made.metadata.uid) ctx.created(made.metadata.uid);
         }
         if (httpStatusOf(error) === 409) {
           throw new ProviderError(
@@ -257,10 +239,7 @@ export function createKubernetesProvider(
         }
         throw createErrorOf(providerId, what, error);
       }
-      if (signal?.aborted) {
-        await removeAfterCancel(name, created.metadata?.uid, ownership.scope, ownership.workerId);
-        throw cancelled(what, signal.reason);
-      }
+      if (created.metadata?.uid) ctx.created(created.metadata.uid);
       const record = podToRecord(created);
       if (!record) {
         throw new ProviderError(providerId, `${what}: the API server answered without a pod`, {
@@ -271,129 +250,89 @@ export function createKubernetesProvider(
     },
 
     async get(ref) {
-      try {
-        const pod = await readPod(ref);
-        return pod ? podToRecord(pod) : undefined;
-      } catch (error) {
-        return fail(`Reading worker ${ref?.workerId}`, error);
-      }
+      const pod = await readPod(ref);
+      return pod ? podToRecord(pod) : undefined;
     },
 
     async list(selector) {
-      assertSelector(selector);
-      try {
-        const list = await client.request<{ items?: PodObject[] }>(
-          'GET',
-          `${podsPath}?labelSelector=${encodeURIComponent(scopeSelector(selector.scope, selector.labels))}`,
-        );
-        const records: WorkerRecordV1[] = [];
-        for (const pod of list.items ?? []) {
-          if (!podBelongsTo(pod, selector.scope)) continue;
-          const record = podToRecord(pod);
-          if (record) records.push(record);
-        }
-        return records;
-      } catch (error) {
-        return fail(`Listing scope ${selector.scope}`, error);
+      const list = await client.request<{ items?: PodObject[] }>(
+        'GET',
+        `${podsPath}?labelSelector=${encodeURIComponent(scopeSelector(selector.scope, selector.labels))}`,
+      );
+      const records: WorkerRecordV1[] = [];
+      for (const pod of list.items ?? []) {
+        if (!podBelongsTo(pod, selector.scope)) continue;
+        const record = podToRecord(pod);
+        if (record) records.push(record);
       }
+      return records;
     },
 
-    async remove(ref, options: RemoveOptionsV1 = {}) {
-      const { signal } = options;
-      const what = `Removing worker ${ref?.workerId}`;
-      if (signal?.aborted) throw cancelled(what, signal.reason);
-      const gracePeriodMs = options.gracePeriodMs ?? resolved.defaultGracePeriodMs;
-      assertGrace(gracePeriodMs);
+    async remove(ref, { gracePeriodMs, signal }) {
       const grace = Math.ceil(gracePeriodMs / 1000);
-      try {
-        // A pod a live watch has seen needs no read: the DELETE carries the resourceVersion
-        // seen, so if the pod changed since (relabelled, replaced) the server refuses it (409)
-        // and the pod is read again below.
-        const seen = seenPod(ref);
-        if (seen && !seen.deleting) {
-          const deleted = await deletePod(seen.name, seen.uid, grace, signal, seen.resourceVersion);
-          if (deleted === 'gone') return;
-          if (deleted !== 'conflict') return followDeletion(deleted, seen.name, seen.uid);
-        }
-        const pod = await readPod(ref, signal);
-        if (!pod) return; // gone, another scope's, or another incarnation: nothing to do
-        const name = pod.metadata!.name!;
-        const uid = pod.metadata!.uid!;
-        const graceEnds = Date.parse(pod.metadata?.deletionTimestamp ?? '');
-        if (!Number.isNaN(graceEnds) && graceEnds <= Date.now() + grace * 1000) {
-          // Already being deleted, ending no later than asked: escalate if it hangs.
-          scheduleEscalation(name, uid, graceEnds);
-          return;
-        }
-        const deleted = await deletePod(name, uid, grace, signal);
-        if (deleted === 'gone' || deleted === 'conflict') return;
-        followDeletion(deleted, name, uid);
-      } catch (error) {
-        if (signal?.aborted && !CancelledError.isInstance(error)) {
-          throw cancelled(what, signal.reason);
-        }
-        return fail(what, error);
+      // A pod a live watch has seen needs no read: the DELETE carries the resourceVersion
+      // seen, so if the pod changed since (relabelled, replaced) the server refuses it (409)
+      // and the pod is read again below.
+      const seen = seenPod(ref);
+      if (seen && !seen.deleting) {
+        const deleted = await deletePod(seen.name, seen.uid, grace, signal, seen.resourceVersion);
+        if (deleted === 'gone') return;
+        if (deleted !== 'conflict') return followDeletion(deleted, seen.name, seen.uid);
       }
+      const pod = await readPod(ref, signal);
+      if (!pod) return; // gone, another scope's, or another incarnation: nothing to do
+      const name = pod.metadata!.name!;
+      const uid = pod.metadata!.uid!;
+      const graceEnds = Date.parse(pod.metadata?.deletionTimestamp ?? '');
+      if (!Number.isNaN(graceEnds) && graceEnds <= Date.now() + grace * 1000) {
+        // Already being deleted, ending no later than asked: escalate if it hangs.
+        scheduleEscalation(name, uid, graceEnds);
+        return;
+      }
+      const deleted = await deletePod(name, uid, grace, signal);
+      if (deleted === 'gone' || deleted === 'conflict') return;
+      followDeletion(deleted, name, uid);
     },
 
-    async stop(ref, options: StopOptionsV1 = {}) {
-      const { signal } = options;
-      const what = `Stopping worker ${ref?.workerId}`;
-      if (signal?.aborted) throw cancelled(what, signal.reason);
-      if (options.gracePeriodMs !== undefined) assertGrace(options.gracePeriodMs);
-      try {
-        // A pod a live watch has seen needs no read: the PATCH carries the resourceVersion
-        // seen, so if the pod changed since the server refuses it (409) and it is read below.
-        const seen = seenPod(ref);
-        if (seen) {
-          const target = stopTarget(
-            seen.phase,
-            seen.deleting,
-            seen.startTime,
-            seen.activeDeadlineSeconds,
-          );
-          if (target === undefined) return;
-          const patched = await patchDeadline(
-            seen.name,
-            seen.uid,
-            target,
-            signal,
-            seen.resourceVersion,
-          );
-          if (patched === 'gone') throw new WorkerNotFoundError(ref.workerId);
-          if (patched === 'done') return;
-        }
-        const pod = await readPod(ref, signal);
-        if (!pod) throw new WorkerNotFoundError(ref.workerId);
+    async stop(ref, { signal }) {
+      // A pod a live watch has seen needs no read: the PATCH carries the resourceVersion
+      // seen, so if the pod changed since the server refuses it (409) and it is read below.
+      const seen = seenPod(ref);
+      if (seen) {
         const target = stopTarget(
-          pod.status?.phase,
-          pod.metadata?.deletionTimestamp !== undefined,
-          pod.status?.startTime,
-          pod.spec?.activeDeadlineSeconds,
+          seen.phase,
+          seen.deleting,
+          seen.startTime,
+          seen.activeDeadlineSeconds,
         );
         if (target === undefined) return;
         const patched = await patchDeadline(
-          pod.metadata!.name!,
-          pod.metadata!.uid!,
+          seen.name,
+          seen.uid,
           target,
           signal,
+          seen.resourceVersion,
         );
-        if (patched !== 'done') throw new WorkerNotFoundError(ref.workerId);
-      } catch (error) {
-        if (signal?.aborted && !CancelledError.isInstance(error)) {
-          throw cancelled(what, signal.reason);
-        }
-        return fail(what, error);
+        if (patched === 'gone') throw new WorkerNotFoundError(ref.workerId);
+        if (patched === 'done') return;
       }
+      const pod = await readPod(ref, signal);
+      if (!pod) throw new WorkerNotFoundError(ref.workerId);
+      const target = stopTarget(
+        pod.status?.phase,
+        pod.metadata?.deletionTimestamp !== undefined,
+        pod.status?.startTime,
+        pod.spec?.activeDeadlineSeconds,
+      );
+      if (target === undefined) return;
+      const patched = await patchDeadline(pod.metadata!.name!, pod.metadata!.uid!, target, signal);
+      if (patched !== 'done') throw new WorkerNotFoundError(ref.workerId);
     },
 
-    watch(selector, options) {
-      assertSelector(selector);
-      const signal = AbortSignal.any([options.signal, closing.signal]);
+    watch(selector, ctx) {
       return watchPods(
         {
           client,
-          providerId,
           podsPath,
           labelSelector: scopeSelector(selector.scope, selector.labels),
           accept: (pod) =>
@@ -404,48 +343,37 @@ export function createKubernetesProvider(
           watchTimeoutSeconds: resolved.watchTimeoutSeconds,
           reconnectTimeoutMs: resolved.watchReconnectTimeoutMs,
           pods: watched,
+          fail: ctx.fail,
         },
-        signal,
+        ctx.signal,
       );
     },
 
-    async logs(ref, options: LogsOptionsV1 = {}) {
-      const what = `Reading the logs of worker ${ref?.workerId}`;
-      const tail = options.tail;
-      if (tail !== undefined && !(Number.isSafeInteger(tail) && tail >= 0)) {
-        throw new InvalidOptionsError('logs options', [
-          { path: 'tail', message: 'must be a whole number >= 0' },
-        ]);
-      }
+    async logs(ref, { tail }) {
+      // A pod a live watch has seen is read by name with no GET first; else read it (and
+      // check it is this scope's worker) first.
+      const seen = seenPod(ref);
+      const pod = seen ? undefined : await readPod(ref);
+      if (!seen && !pod) throw new WorkerNotFoundError(ref.workerId);
+      const name = seen?.name ?? pod!.metadata!.name!;
+      const phase = seen ? seen.phase : pod?.status?.phase;
+      const query = `container=${WORKER_CONTAINER}${tail === undefined ? '' : `&tailLines=${tail}`}`;
+      let text: string;
       try {
-        // A pod a live watch has seen is read by name with no GET first; else read it (and
-        // check it is this scope's worker) first.
-        const seen = seenPod(ref);
-        const pod = seen ? undefined : await readPod(ref);
-        if (!seen && !pod) throw new WorkerNotFoundError(ref.workerId);
-        const name = seen?.name ?? pod!.metadata!.name!;
-        const phase = seen ? seen.phase : pod?.status?.phase;
-        if (tail === 0) return [];
-        const query = `container=${WORKER_CONTAINER}${tail === undefined ? '' : `&tailLines=${tail}`}`;
-        let text: string;
-        try {
-          text = await client.request<string>('GET', `${podPath(name)}/log?${query}`, {
-            text: true,
-          });
-        } catch (error) {
-          // 400 "container is waiting to start": no logs yet.
-          if (error instanceof KubeHttpError && error.status === 400 && phase === 'Pending') {
-            return [];
-          }
-          if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);
-          throw error;
-        }
-        const lines = text.split('\n');
-        if (lines.at(-1) === '') lines.pop();
-        return lines;
+        text = await client.request<string>('GET', `${podPath(name)}/log?${query}`, {
+          text: true,
+        });
       } catch (error) {
-        return fail(what, error);
+        // 400 "container is waiting to start": no logs yet.
+        if (error instanceof KubeHttpError && error.status === 400 && phase === 'Pending') {
+          return [];
+        }
+        if (httpStatusOf(error) === 404) throw new WorkerNotFoundError(ref.workerId);
+        throw error;
       }
+      const lines = text.split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      return lines;
     },
 
     async health() {
@@ -458,35 +386,15 @@ export function createKubernetesProvider(
       }
     },
 
-    async close() {
-      closing.abort();
+    close() {
+      closed = true;
       for (const timer of escalations.values()) clearTimeout(timer);
       escalations.clear();
       client.close();
     },
-  };
+  });
 
-  /** After a cancelled create: delete whatever was made under the name (only ours). */
-  async function removeAfterCancel(
-    name: string,
-    uid: string | undefined,
-    scope: string,
-    workerId: string,
-  ): Promise<void> {
-    try {
-      let target = uid;
-      if (target === undefined) {
-        const pod = await readPod({ scope, workerId });
-        if (!pod || pod.metadata?.name !== name) return;
-        target = pod.metadata.uid;
-      }
-      if (target !== undefined) await deletePod(name, target, 0);
-    } catch {
-      // best effort: the manager's resync adopts and removes anything left behind
-    }
-  }
-
-  return provider;
+  return Object.assign(provider, { namespace, server: client.server }) as KubernetesProvider;
 }
 
 /**
@@ -509,64 +417,16 @@ function stopTarget(
     : target;
 }
 
-function assertRef(ref: WorkerRefV1): void {
-  const issues: ValidationIssue[] = [];
-  if (ref == null || typeof ref !== 'object') {
-    throw new InvalidOptionsError('worker ref', [{ path: '', message: 'must be an object' }]);
-  }
-  if (
-    typeof ref.workerId !== 'string' ||
-    !/^[a-z0-9]([-a-z0-9]{0,46}[a-z0-9])?$/.test(ref.workerId)
-  ) {
-    issues.push({
-      path: 'workerId',
-      message: 'must be a lowercase DNS label of at most 48 characters',
-    });
-  }
-  if (typeof ref.scope !== 'string' || ref.scope === '' || labelValueProblem(ref.scope)) {
-    issues.push({ path: 'scope', message: 'must be a non-empty label value' });
-  }
-  if (ref.uid !== undefined && (typeof ref.uid !== 'string' || ref.uid === '')) {
-    issues.push({ path: 'uid', message: 'must be a non-empty string when given' });
-  }
-  if (issues.length > 0) throw new InvalidOptionsError('worker ref', issues);
-}
-
-function assertSelector(selector: WorkerSelectorV1): void {
-  const issues: ValidationIssue[] = [];
-  if (selector == null || typeof selector !== 'object') {
-    throw new InvalidOptionsError('worker selector', [{ path: '', message: 'must be an object' }]);
-  }
-  if (
-    typeof selector.scope !== 'string' ||
-    selector.scope === '' ||
-    labelValueProblem(selector.scope)
-  ) {
-    issues.push({ path: 'scope', message: 'must be a non-empty label value' });
-  }
-  for (const [key, value] of Object.entries(selector.labels ?? {})) {
-    const keyProblem = labelKeyProblem(key);
-    if (keyProblem) issues.push({ path: `labels.${key}`, message: `key ${keyProblem}` });
-    const valueProblem = typeof value === 'string' ? labelValueProblem(value) : 'must be a string';
-    if (valueProblem) issues.push({ path: `labels.${key}`, message: `value ${valueProblem}` });
-    if (key === OwnershipKeys.managedBy && value !== selector.scope) {
-      issues.push({ path: `labels.${key}`, message: 'must not contradict the scope' });
-    }
-  }
-  if (issues.length > 0) throw new InvalidOptionsError('worker selector', issues);
-}
-
-function assertGrace(gracePeriodMs: number): void {
-  if (!(Number.isSafeInteger(gracePeriodMs) && gracePeriodMs >= 0)) {
-    throw new InvalidOptionsError('remove options', [
-      { path: 'gracePeriodMs', message: 'must be a whole number of milliseconds >= 0' },
-    ]);
-  }
-}
+/** The Kubernetes preset of the plan (DESIGN.md section 3): what a manager applies by default. */
+const kubernetesPolicyPreset = Object.freeze({
+  name: 'kubernetes',
+  policy: policyPresets.kubernetes,
+});
 
 /** The provider as a plugin: `createProviderRegistry([kubernetesProviderPlugin])`. */
 export const kubernetesProviderPlugin = defineProviderPlugin({
   type: 'kubernetes',
   description: 'Workers as pods in one namespace (@kubernetes/client-node)',
+  policyPreset: kubernetesPolicyPreset,
   create: (settings: KubernetesProviderSettings) => createKubernetesProvider(settings),
 });

@@ -4,15 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  mergeWithOwnership,
   type Ownership,
   OwnershipKeys,
-  type WorkerPhaseV1,
-  type WorkerRecordV1,
-} from '@hodei/lifecycle-core';
-import {
-  mergeWithOwnership,
   type OwnershipStamp,
   type ValidatedWorkerSpec,
+  type WorkerPhaseV1,
+  type WorkerRecordV1,
 } from '@hodei/lifecycle-core/provider';
 import type { KubernetesWorkerExtension } from './extension.js';
 

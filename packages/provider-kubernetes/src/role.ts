@@ -4,8 +4,11 @@
  * resources, no cluster scope. `manifests/role.yaml` in the package is
  * `renderRole({ namespace: 'hodei-workers' }).yaml`, and a test keeps them equal.
  */
-import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
-import { dnsLabelProblem } from '@hodei/lifecycle-core/provider';
+import {
+  dnsLabelProblem,
+  InvalidOptionsError,
+  type ValidationIssue,
+} from '@hodei/lifecycle-core/provider';
 
 export interface RenderRoleOptions {
   /** The namespace the provider works in. */

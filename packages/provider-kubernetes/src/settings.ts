@@ -2,8 +2,13 @@
  * The provider's settings: plain data, validated at construction (InvalidOptionsError listing
  * every problem). No @kubernetes/client-node type appears here.
  */
-import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
-import { dnsLabelProblem, labelValueProblem } from '@hodei/lifecycle-core/provider';
+import {
+  dnsLabelProblem,
+  InvalidOptionsError,
+  labelValueProblem,
+  validateSettings,
+} from '@hodei/lifecycle-core/provider';
+import * as v from 'valibot';
 
 /** One HTTP request to the API server, as reported to `onRequest`. */
 export interface KubernetesRequestInfo {
@@ -73,23 +78,63 @@ export interface ResolvedKubernetesSettings {
   readonly onRequest: ((request: KubernetesRequestInfo) => void) | undefined;
 }
 
-const knownSettings = new Set<keyof KubernetesProviderSettings>([
-  'namespace',
-  'providerId',
-  'kubeconfigPath',
-  'kubeconfig',
-  'inCluster',
-  'context',
-  'defaultGracePeriodMs',
-  'forceDeleteAfterMs',
-  'requestTimeoutMs',
-  'watchReconnectTimeoutMs',
-  'watchTimeoutSeconds',
-  'maxConnections',
-  'onRequest',
-]);
-
 const WHAT = 'Kubernetes provider settings';
+
+const whole = (fallback: number, min: number, unit: string) =>
+  v.optional(
+    v.pipe(
+      v.number(`must be a whole number of ${unit} >= ${min}`),
+      v.safeInteger(`must be a whole number of ${unit} >= ${min}`),
+      v.minValue(min, `must be a whole number of ${unit} >= ${min}`),
+    ),
+    fallback,
+  );
+const nonEmpty = (message: string) => v.optional(v.pipe(v.string(message), v.nonEmpty(message)));
+
+/** Each setting's own rules; how the kubeconfig settings combine is checked beside it. */
+const settingsSchema = v.strictObject(
+  {
+    namespace: v.optional(
+      v.pipe(
+        v.string('must be a string'),
+        v.rawCheck(({ dataset, addIssue }) => {
+          const problem = dataset.typed ? dnsLabelProblem(dataset.value) : undefined;
+          if (problem) addIssue({ message: `must be a namespace name: ${problem}` });
+        }),
+      ),
+    ),
+    providerId: v.optional(
+      v.pipe(
+        v.string('must be a non-empty string'),
+        v.nonEmpty('must be a non-empty string'),
+        v.check((id) => !labelValueProblem(id), 'must be a valid label value'),
+      ),
+      'kubernetes',
+    ),
+    kubeconfigPath: nonEmpty('must be a non-empty path'),
+    kubeconfig: v.optional(
+      v.pipe(
+        v.string('must be the YAML text of a kubeconfig'),
+        v.check((text) => text.trim() !== '', 'must be the YAML text of a kubeconfig'),
+      ),
+    ),
+    inCluster: v.optional(v.boolean('must be true or false')),
+    context: nonEmpty('must be a non-empty string'),
+    defaultGracePeriodMs: whole(30_000, 0, 'milliseconds'),
+    forceDeleteAfterMs: whole(10_000, 0, 'milliseconds'),
+    requestTimeoutMs: whole(30_000, 1, 'milliseconds'),
+    watchReconnectTimeoutMs: whole(60_000, 0, 'milliseconds'),
+    watchTimeoutSeconds: whole(300, 1, 'seconds'),
+    maxConnections: whole(64, 1, 'connections'),
+    onRequest: v.optional(
+      v.custom<(request: KubernetesRequestInfo) => void>(
+        (value) => typeof value === 'function',
+        'must be a function',
+      ),
+    ),
+  },
+  (issue) => `unknown setting ${JSON.stringify(issue.input)}`,
+);
 
 /** Validates the settings. The kubeconfig itself is read later, by `loadKubeConfig`. */
 export function resolveKubernetesSettings(
@@ -98,28 +143,8 @@ export function resolveKubernetesSettings(
   if (settings == null || typeof settings !== 'object') {
     throw new InvalidOptionsError(WHAT, [{ path: '', message: 'must be an object' }]);
   }
-  const issues: ValidationIssue[] = [];
-  for (const key of Object.keys(settings)) {
-    if (!knownSettings.has(key as keyof KubernetesProviderSettings)) {
-      issues.push({
-        path: key,
-        message: `unknown setting (allowed: ${[...knownSettings].join(', ')})`,
-      });
-    }
-  }
-  const namespace = settings.namespace;
-  if (namespace !== undefined) {
-    const problem = typeof namespace === 'string' ? dnsLabelProblem(namespace) : 'must be a string';
-    if (problem)
-      issues.push({ path: 'namespace', message: `must be a namespace name: ${problem}` });
-  }
-  const providerId = settings.providerId ?? 'kubernetes';
-  if (typeof providerId !== 'string' || providerId === '') {
-    issues.push({ path: 'providerId', message: 'must be a non-empty string' });
-  } else {
-    const problem = labelValueProblem(providerId);
-    if (problem) issues.push({ path: 'providerId', message: problem });
-  }
+  const { output, issues } = validateSettings(settingsSchema, settings);
+  // Across fields, checked even when a field is wrong: the caller sees every problem at once.
   const given = (['kubeconfigPath', 'kubeconfig', 'inCluster'] as const).filter(
     (key) => settings[key] !== undefined && settings[key] !== false,
   );
@@ -129,90 +154,29 @@ export function resolveKubernetesSettings(
       message: `give only one of kubeconfigPath, kubeconfig and inCluster (got ${given.join(', ')})`,
     });
   }
-  let source: KubeconfigSource = { kind: 'default' };
-  if (settings.kubeconfigPath !== undefined) {
-    if (typeof settings.kubeconfigPath !== 'string' || settings.kubeconfigPath === '') {
-      issues.push({ path: 'kubeconfigPath', message: 'must be a non-empty path' });
-    } else source = { kind: 'file', path: settings.kubeconfigPath };
-  }
-  if (settings.kubeconfig !== undefined) {
-    if (typeof settings.kubeconfig !== 'string' || settings.kubeconfig.trim() === '') {
-      issues.push({ path: 'kubeconfig', message: 'must be the YAML text of a kubeconfig' });
-    } else source = { kind: 'string', yaml: settings.kubeconfig };
-  }
-  if (settings.inCluster !== undefined) {
-    if (typeof settings.inCluster !== 'boolean') {
-      issues.push({ path: 'inCluster', message: 'must be true or false' });
-    } else if (settings.inCluster) source = { kind: 'in-cluster' };
-  }
-  if (
-    settings.context !== undefined &&
-    (typeof settings.context !== 'string' || settings.context === '')
-  ) {
-    issues.push({ path: 'context', message: 'must be a non-empty string' });
-  }
   if (settings.context !== undefined && settings.inCluster === true) {
     issues.push({ path: 'context', message: 'has no meaning with inCluster' });
   }
-  const int = (path: string, value: unknown, fallback: number, min: number, unit: string) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      issues.push({ path, message: `must be a whole number of ${unit} >= ${min}` });
-      return fallback;
-    }
-    return value;
-  };
-  const defaultGracePeriodMs = int(
-    'defaultGracePeriodMs',
-    settings.defaultGracePeriodMs,
-    30_000,
-    0,
-    'milliseconds',
-  );
-  const forceDeleteAfterMs = int(
-    'forceDeleteAfterMs',
-    settings.forceDeleteAfterMs,
-    10_000,
-    0,
-    'milliseconds',
-  );
-  const requestTimeoutMs = int(
-    'requestTimeoutMs',
-    settings.requestTimeoutMs,
-    30_000,
-    1,
-    'milliseconds',
-  );
-  const watchReconnectTimeoutMs = int(
-    'watchReconnectTimeoutMs',
-    settings.watchReconnectTimeoutMs,
-    60_000,
-    0,
-    'milliseconds',
-  );
-  const watchTimeoutSeconds = int(
-    'watchTimeoutSeconds',
-    settings.watchTimeoutSeconds,
-    300,
-    1,
-    'seconds',
-  );
-  const maxConnections = int('maxConnections', settings.maxConnections, 64, 1, 'connections');
-  if (settings.onRequest !== undefined && typeof settings.onRequest !== 'function') {
-    issues.push({ path: 'onRequest', message: 'must be a function' });
-  }
-  if (issues.length > 0) throw new InvalidOptionsError(WHAT, issues);
+  if (issues.length > 0 || output === undefined) throw new InvalidOptionsError(WHAT, issues);
+  const source: KubeconfigSource =
+    output.kubeconfigPath !== undefined
+      ? { kind: 'file', path: output.kubeconfigPath }
+      : output.kubeconfig !== undefined
+        ? { kind: 'string', yaml: output.kubeconfig }
+        : output.inCluster
+          ? { kind: 'in-cluster' }
+          : { kind: 'default' };
   return {
-    namespace,
-    providerId,
+    namespace: output.namespace,
+    providerId: output.providerId,
     source,
-    context: settings.context,
-    defaultGracePeriodMs,
-    forceDeleteAfterMs,
-    requestTimeoutMs,
-    watchReconnectTimeoutMs,
-    watchTimeoutSeconds,
-    maxConnections,
-    onRequest: settings.onRequest,
+    context: output.context,
+    defaultGracePeriodMs: output.defaultGracePeriodMs,
+    forceDeleteAfterMs: output.forceDeleteAfterMs,
+    requestTimeoutMs: output.requestTimeoutMs,
+    watchReconnectTimeoutMs: output.watchReconnectTimeoutMs,
+    watchTimeoutSeconds: output.watchTimeoutSeconds,
+    maxConnections: output.maxConnections,
+    onRequest: output.onRequest,
   };
 }

@@ -9,7 +9,7 @@
  * (relabelled into another scope, or replaced) is refused by the API server, and they read it
  * again.
  */
-import { OwnershipKeys } from '@hodei/lifecycle-core';
+import { OwnershipKeys } from '@hodei/lifecycle-core/provider';
 import type { PodObject } from './pod.js';
 
 export interface SeenPod {
