@@ -6,10 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type CommonProviderSettings,
   InvalidOptionsError,
   labelValueProblem,
   type ValidationIssue,
   validateSettings,
+  wholeNumberProblem,
 } from '@hodei/lifecycle-core/provider';
 import * as v from 'valibot';
 
@@ -32,9 +34,11 @@ export interface DockerHealthcheckDefaults {
   readonly startPeriodMs?: number;
 }
 
-export interface DockerProviderSettings {
-  /** This provider instance, stamped as `hodei.io/provider-id`. Default 'docker'. */
-  readonly providerId?: string;
+/**
+ * Defaults of the common settings: providerId 'docker', defaultGracePeriodMs 10 000,
+ * requestTimeoutMs 30 000 (a stop adds its grace period), watchReconnectTimeoutMs 60 000.
+ */
+export interface DockerProviderSettings extends CommonProviderSettings {
   /**
    * The engine's unix socket (or Windows named pipe). Default: DOCKER_HOST, else the first of
    * /var/run/docker.sock, $XDG_RUNTIME_DIR/docker.sock and ~/.docker/run/docker.sock that exists.
@@ -54,16 +58,10 @@ export interface DockerProviderSettings {
   readonly apiVersion?: string;
   /** Network of every container unless its spec names one. Default 'none' (no network). */
   readonly defaultNetwork?: string;
-  /** Grace period of stop and remove when the caller gives none. Default 10 000 ms. */
-  readonly defaultGracePeriodMs?: number;
-  /** Bound on each engine call (a stop adds its grace period). Default 30 000 ms. */
-  readonly requestTimeoutMs?: number;
   /** Defaults for health checks a spec asks for. */
   readonly healthcheck?: DockerHealthcheckDefaults;
   /** Allow specs to ask for `privileged: true`. Default false: such specs are refused. */
   readonly allowPrivileged?: boolean;
-  /** How long a watch keeps reconnecting before it fails (retryable). Default 60 000 ms. */
-  readonly watchReconnectTimeoutMs?: number;
   /** Called before every HTTP request to the engine (counting, tracing). Must not throw. */
   readonly onRequest?: (request: DockerRequestInfo) => void;
 }
@@ -99,24 +97,12 @@ export const dockerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 const WHAT = 'Docker provider settings';
 
-const ms = (fallback: number, min = 0) =>
+const whole = (fallback: number, min: number, unit = '') =>
   v.optional(
-    v.pipe(
-      v.number(`must be a whole number of milliseconds >= ${min}`),
-      v.safeInteger(`must be a whole number of milliseconds >= ${min}`),
-      v.minValue(min, `must be a whole number of milliseconds >= ${min}`),
-    ),
+    v.custom<number>((x) => !wholeNumberProblem(x, min), `must be a whole number${unit} >= ${min}`),
     fallback,
   );
-const count = (fallback: number, min: number) =>
-  v.optional(
-    v.pipe(
-      v.number(`must be a whole number >= ${min}`),
-      v.safeInteger(`must be a whole number >= ${min}`),
-      v.minValue(min, `must be a whole number >= ${min}`),
-    ),
-    fallback,
-  );
+const ms = (fallback: number, min = 0) => whole(fallback, min, ' of milliseconds');
 const text = v.optional(
   v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string')),
 );
@@ -156,10 +142,10 @@ const settingsSchema = v.strictObject(
     healthcheck: v.optional(
       v.strictObject(
         {
-          intervalMs: count(1_000, 1),
-          timeoutMs: count(5_000, 1),
-          retries: count(3, 1),
-          startPeriodMs: count(0, 0),
+          intervalMs: whole(1_000, 1),
+          timeoutMs: whole(5_000, 1),
+          retries: whole(3, 1),
+          startPeriodMs: whole(0, 0),
         },
         'unknown field (allowed: intervalMs, timeoutMs, retries, startPeriodMs)',
       ),

@@ -6,15 +6,10 @@ import {
   type DefinedProvider,
   defineProvider,
   defineProviderPlugin,
-  type LogsOptionsV1,
   type ProviderCapabilitiesV1,
   ProviderError,
-  type ProviderHealthV1,
   policyPresets,
-  type StopOptionsV1,
-  type WatchOptionsV1,
   WorkerNotFoundError,
-  type WorkerObservationV1,
   type WorkerRecordV1,
   type WorkerRefV1,
   type WorkerSelectorV1,
@@ -52,16 +47,12 @@ export const kubernetesCapabilities: ProviderCapabilitiesV1 = Object.freeze({
 });
 
 /** The Kubernetes provider; `namespace` is where its pods live. */
-export interface KubernetesProvider extends DefinedProvider<'kubernetes'> {
-  readonly namespace: string;
-  /** The API server's URL. */
-  readonly server: string;
-  stop(ref: WorkerRefV1, options?: StopOptionsV1): Promise<void>;
-  watch(selector: WorkerSelectorV1, options: WatchOptionsV1): AsyncIterable<WorkerObservationV1>;
-  logs(ref: WorkerRefV1, options?: LogsOptionsV1): Promise<string[]>;
-  health(): Promise<ProviderHealthV1>;
-  close(): Promise<void>;
-}
+export type KubernetesProvider = DefinedProvider<'kubernetes'> &
+  Required<Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health'>> & {
+    readonly namespace: string;
+    /** The API server's URL. */
+    readonly server: string;
+  };
 
 /** Creates the provider. Settings are validated now (InvalidOptionsError listing every problem). */
 export function createKubernetesProvider(

@@ -3,10 +3,12 @@
  * every problem). No @kubernetes/client-node type appears here.
  */
 import {
+  type CommonProviderSettings,
   dnsLabelProblem,
   InvalidOptionsError,
   labelValueProblem,
   validateSettings,
+  wholeNumberProblem,
 } from '@hodei/lifecycle-core/provider';
 import * as v from 'valibot';
 
@@ -19,14 +21,16 @@ export interface KubernetesRequestInfo {
   readonly watch: boolean;
 }
 
-export interface KubernetesProviderSettings {
+/**
+ * Defaults of the common settings: providerId 'kubernetes', defaultGracePeriodMs 30 000,
+ * requestTimeoutMs 30 000, watchReconnectTimeoutMs 60 000.
+ */
+export interface KubernetesProviderSettings extends CommonProviderSettings {
   /**
    * The namespace of every pod. Default: the namespace of the kubeconfig context, else (in a
    * cluster) the pod's own namespace, else 'default'.
    */
   readonly namespace?: string;
-  /** This provider instance, stamped as `hodei.io/provider-id`. Default 'kubernetes'. */
-  readonly providerId?: string;
   /** A kubeconfig file. Exclusive with `kubeconfig` and `inCluster`. */
   readonly kubeconfigPath?: string;
   /** A kubeconfig as YAML text. Exclusive with `kubeconfigPath` and `inCluster`. */
@@ -38,17 +42,11 @@ export interface KubernetesProviderSettings {
   readonly inCluster?: boolean;
   /** The kubeconfig context to use. Default: its current context. */
   readonly context?: string;
-  /** Grace period of stop and remove when the caller gives none. Default 30 000 ms. */
-  readonly defaultGracePeriodMs?: number;
   /**
    * How long past its grace period a pod may stay Terminating before it is force-deleted
    * (gracePeriodSeconds 0). Default 10 000 ms.
    */
   readonly forceDeleteAfterMs?: number;
-  /** Bound on each API request (not on watches). Default 30 000 ms. */
-  readonly requestTimeoutMs?: number;
-  /** How long a watch keeps reconnecting before it fails (retryable). Default 60 000 ms. */
-  readonly watchReconnectTimeoutMs?: number;
   /** Ask the API server to end each watch after this long; it resumes at once. Default 300 s. */
   readonly watchTimeoutSeconds?: number;
   /** Connections kept open to the API server for ordinary requests. Default 64. */
@@ -82,10 +80,9 @@ const WHAT = 'Kubernetes provider settings';
 
 const whole = (fallback: number, min: number, unit: string) =>
   v.optional(
-    v.pipe(
-      v.number(`must be a whole number of ${unit} >= ${min}`),
-      v.safeInteger(`must be a whole number of ${unit} >= ${min}`),
-      v.minValue(min, `must be a whole number of ${unit} >= ${min}`),
+    v.custom<number>(
+      (x) => !wholeNumberProblem(x, min),
+      `must be a whole number of ${unit} >= ${min}`,
     ),
     fallback,
   );

@@ -26,10 +26,12 @@ export {
   reflect,
 } from './reflector.js';
 export {
+  type CommonProviderSettings,
   parseSettings,
   type StandardOutput,
   type StandardPathSegment,
   type StandardResult,
   type StandardSchemaV1,
   validateSettings,
+  wholeNumberProblem,
 } from './settings.js';

@@ -6,6 +6,21 @@
  */
 import { InvalidOptionsError, type ValidationIssue } from '../errors/errors.js';
 
+/**
+ * Settings every provider built on the kit takes, with one meaning everywhere (each provider
+ * says its defaults). Extend it: `interface MyCloudSettings extends CommonProviderSettings`.
+ */
+export interface CommonProviderSettings {
+  /** This provider instance, stamped as `hodei.io/provider-id`: a valid label value. */
+  readonly providerId?: string;
+  /** Grace period of stop and remove when the caller gives none, in milliseconds. */
+  readonly defaultGracePeriodMs?: number;
+  /** Bound on each call to the infrastructure (not on watch streams), in milliseconds. */
+  readonly requestTimeoutMs?: number;
+  /** How long a watch keeps reconnecting before it fails with a retryable ProviderError. */
+  readonly watchReconnectTimeoutMs?: number;
+}
+
 /** A path segment of a Standard Schema issue. */
 export type StandardPathSegment = PropertyKey | { readonly key: PropertyKey };
 
@@ -76,4 +91,13 @@ export function parseSettings<S extends StandardSchemaV1>(
   const { output, issues } = validateSettings(schema, input);
   if (issues.length > 0) throw new InvalidOptionsError(what, issues);
   return output as StandardOutput<S>;
+}
+
+/**
+ * Why a setting is not a whole number >= `min` (a safe integer), or undefined: for a schema's
+ * custom check, e.g. `v.custom<number>((x) => !wholeNumberProblem(x, 1), 'must be ...')`.
+ */
+export function wholeNumberProblem(value: unknown, min = 0): string | undefined {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return 'must be a whole number';
+  return value < min ? `must be >= ${min}` : undefined;
 }
