@@ -258,6 +258,9 @@ export function defineProvider<const TType extends string, TExtension = undefine
       const optionIssues: ValidationIssue[] = [];
       signalIssue(options?.signal, optionIssues);
       if (optionIssues.length > 0) throw new InvalidOptionsError('create options', optionIssues);
+      // An aborted signal wins over everything else: the caller has stopped waiting.
+      const signal = options?.signal ?? neverAborted;
+      if (signal.aborted) throw new CancelledError(action, { cause: signal.reason });
       if (request == null || typeof request !== 'object') {
         throw new InvalidOptionsError('create request', [
           { path: '', message: 'must be { spec, ownership }' },
@@ -278,8 +281,6 @@ export function defineProvider<const TType extends string, TExtension = undefine
       }
       const { ownership } = request;
       const stamp = stampOwnership(ownership);
-      const signal = options?.signal ?? neverAborted;
-      if (signal.aborted) throw new CancelledError(action, { cause: signal.reason });
 
       let made: string | undefined;
       const ctx: CreateContext = {
