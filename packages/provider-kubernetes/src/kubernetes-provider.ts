@@ -12,7 +12,6 @@ import {
   WorkerNotFoundError,
   type WorkerRecordV1,
   type WorkerRefV1,
-  type WorkerSelectorV1,
 } from '@hodei/lifecycle-core/provider';
 import {
   createErrorOf,
