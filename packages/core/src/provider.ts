@@ -50,10 +50,13 @@ export {
   MAX_LABEL_VALUE_LENGTH,
 } from './ownership/platform-rules.js';
 export {
+  type Duration,
+  type DurationUnit,
   definePolicyPreset,
   type EphemeralWorkerPolicy,
   type PolicyInput,
   type PolicyPreset,
+  type PolicyPresetName,
   policyPresets,
 } from './policy/index.js';
 // The contract.
