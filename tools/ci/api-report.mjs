@@ -42,7 +42,9 @@ for (const path of configs.sort()) {
     failed += 1;
     console.error(
       `${report}: ${result.errorCount} error(s), ${result.warningCount} warning(s)${
-        result.apiReportChanged && !write ? ': the API changed; run pnpm api:report --write and commit the report' : ''
+        result.apiReportChanged && !write
+          ? ': the API changed; run pnpm api:report --write and commit the report'
+          : ''
       }`,
     );
   } else {
