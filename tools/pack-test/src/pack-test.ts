@@ -11,6 +11,11 @@
  *    skipLibCheck off, so the shipped declarations are checked too; then run it with Node.
  * 4. Copy each example's src (tests left out), type-check it, and run it with Node: its
  *    imports resolve to the temporary node_modules only.
+ * 5. Scaffold a provider with the starter (`npm create @hodei/provider`, from its tarball) in
+ *    a directory of its own, install it with npm (the @hodei packages from the tarballs), and
+ *    run its generated type-check, tests and build.
+ * arethetypeswrong checks every entry point of every packed package (publint runs on the
+ * package folders in `pnpm check:packages`).
  *
  * Any failure exits non-zero, says which step failed and keeps the temporary project for a
  * look (its path is printed); on success it is deleted (unless --keep). The packages must be
@@ -22,6 +27,7 @@ import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -55,6 +61,7 @@ interface PackageJson {
   name: string;
   version: string;
   private?: boolean;
+  bin?: unknown;
   exports?: unknown;
   main?: string;
   types?: string;
@@ -142,6 +149,8 @@ interface Packed {
   readonly name: string;
   readonly dir: string;
   readonly tarball: string;
+  /** A library (it has entry points), not a program such as the starter. */
+  readonly library: boolean;
 }
 
 function publishedPackages(): { name: string; dir: string }[] {
@@ -182,8 +191,23 @@ function pack(pkg: { name: string; dir: string }, destination: string): Packed {
       `${pkg.name}: the tarball lacks ${missing.join(', ')} (named by its exports); run pnpm build first`,
     );
   }
+  const readme = run('tar', ['-xzOf', tarball, 'package/README.md'], { cwd: destination });
+  const relativeLink = /\]\((?!https?:|#|mailto:)[^)]+\)/.exec(readme);
+  if (relativeLink) {
+    throw new Error(
+      `${pkg.name}: its README links ${relativeLink[0]} by a relative path, which npm users cannot follow`,
+    );
+  }
+  if (!readme.includes('docs/writing-a-provider.md')) {
+    throw new Error(`${pkg.name}: its README does not link the guide (Writing a provider)`);
+  }
   console.log(`    ${filename}: ${listing.length} files`);
-  return { name: pkg.name, dir: pkg.dir, tarball };
+  return {
+    name: pkg.name,
+    dir: pkg.dir,
+    tarball,
+    library: manifest.exports !== undefined || manifest.main !== undefined,
+  };
 }
 
 /** Dependencies the examples need beyond the published packages, from the registry. */
@@ -260,13 +284,22 @@ function main(): void {
       console.log(`    installed ${versions.join(', ')}`);
     });
 
+    const libraries = published.filter((p) => p.library);
+    step('arethetypeswrong: every entry point of every packed library', () => {
+      const attw = join(root, 'node_modules', '.bin', 'attw');
+      for (const p of libraries) {
+        run(attw, [p.tarball, '--profile', 'esm-only', '--format', 'ascii'], { cwd: tmp });
+        console.log(`    ${p.name}: ok`);
+      }
+    });
+
     step('write a file importing every package', () => {
       const lines = [
         "import { fileURLToPath } from 'node:url';",
-        ...published.map((p, i) => `import * as package${i} from '${p.name}';`),
+        ...libraries.map((p, i) => `import * as package${i} from '${p.name}';`),
         '',
         'const packages: Record<string, object> = {',
-        ...published.map((p, i) => `  '${p.name}': package${i},`),
+        ...libraries.map((p, i) => `  '${p.name}': package${i},`),
         '};',
         'for (const [name, module] of Object.entries(packages)) {',
         '  const where = fileURLToPath(import.meta.resolve(name));',
@@ -326,6 +359,42 @@ function main(): void {
         });
       });
     }
+    step('scaffold a provider with the starter, install it with npm, run its tests', () => {
+      const starter = published.find((p) => p.name === '@hodei/create-provider');
+      if (!starter) throw new Error('no @hodei/create-provider among the published packages');
+      const byName = new Map(published.map((p) => [p.name, p.tarball]));
+      const workspace = join(tmp, 'scaffold');
+      mkdirSync(workspace);
+      // What `npm create @hodei/provider my-provider` runs, from the tarball.
+      run(
+        'npm',
+        ['exec', '--yes', `--package=${starter.tarball}`, '--', 'create-provider', 'my-provider'],
+        {
+          cwd: workspace,
+          show: true,
+        },
+      );
+      const generated = join(workspace, 'my-provider');
+      const manifest = readJson<PackageJson>(join(generated, 'package.json'));
+      // The @hodei packages are not on the registry yet: npm takes them from the tarballs.
+      const local = Object.keys(manifest.devDependencies ?? {})
+        .filter((name) => name.startsWith('@hodei/'))
+        .map((name) => {
+          const tarball = byName.get(name);
+          if (!tarball) throw new Error(`the starter depends on ${name}, which is not packed`);
+          return tarball;
+        });
+      run(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev', ...local],
+        {
+          cwd: generated,
+        },
+      );
+      for (const script of ['typecheck', 'test', 'build']) {
+        run('npm', ['run', script], { cwd: generated, show: true, timeoutMs: 300_000 });
+      }
+    });
     ok = true;
   } finally {
     console.log('\nTimings:');
