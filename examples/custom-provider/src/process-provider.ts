@@ -173,6 +173,7 @@ export function createProcessProvider(input: ProcessProviderOptions = {}): Proce
   };
   // #endregion scope
 
+  // #region define
   const provider = defineProvider({
     type: 'process',
     providerId: options.providerId,
@@ -181,6 +182,7 @@ export function createProcessProvider(input: ProcessProviderOptions = {}): Proce
     policyPreset: definePolicyPreset('process', { maxLifetime: '30m', ttlAfterCompletion: '2m' }),
     checkSpec: checkProcessSpec,
     describeError: describeSpawnError,
+    // #endregion define
 
     // #region create
     async create({ spec, extension: run, ownership, labels, annotations }, ctx) {

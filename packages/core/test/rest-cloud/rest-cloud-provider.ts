@@ -165,7 +165,10 @@ export function createRestCloudProvider(input: RestCloudSettings) {
         `/machines/${machine.id}/logs${tail === undefined ? '' : `?tail=${tail}`}`,
       );
     },
+    // #region poll-list
+    // The cloud has no event stream: the kit builds the watch from `list`.
     watch: pollList({ intervalMs: settings.pollIntervalMs }),
+    // #endregion poll-list
     async health() {
       await call('GET', '/health');
       return { healthy: true };
