@@ -74,7 +74,11 @@ export class DockerClient {
       const dial = modem.dial.bind(modem);
       modem.dial = (options, callback) => {
         try {
-          onRequest({ method: options.method, path: options.path });
+          onRequest({
+            method: options.method,
+            path: options.path,
+            watch: options.path.startsWith('/events'),
+          });
         } catch {
           // a hook must never break a call
         }

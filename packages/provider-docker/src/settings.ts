@@ -7,20 +7,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   type CommonProviderSettings,
-  InvalidOptionsError,
-  labelValueProblem,
+  type ProviderRequestInfo,
+  parseProviderSettings,
+  type ResolvedCommonSettings,
   type ValidationIssue,
-  validateSettings,
   wholeNumberProblem,
 } from '@hodei/lifecycle-core/provider';
 import * as v from 'valibot';
 
-/** One HTTP request to the engine, as reported to `onRequest`. */
-export interface DockerRequestInfo {
-  readonly method: string;
-  /** Path and query, e.g. `/containers/json?all=true&filters=...`. */
-  readonly path: string;
-}
+/** One HTTP request to the engine, as reported to `onRequest` (`watch`: the event stream). */
+export type DockerRequestInfo = ProviderRequestInfo;
 
 /** Defaults of the health check a spec asks for with `extensions.docker.healthcheck`. */
 export interface DockerHealthcheckDefaults {
@@ -36,7 +32,8 @@ export interface DockerHealthcheckDefaults {
 
 /**
  * Defaults of the common settings: providerId 'docker', defaultGracePeriodMs 10 000,
- * requestTimeoutMs 30 000 (a stop adds its grace period), watchReconnectTimeoutMs 60 000.
+ * requestTimeoutMs 30 000 (a stop adds its grace period), watchReconnectTimeoutMs 60 000;
+ * `onRequest` sees every HTTP request to the engine.
  */
 export interface DockerProviderSettings extends CommonProviderSettings {
   /**
@@ -62,8 +59,6 @@ export interface DockerProviderSettings extends CommonProviderSettings {
   readonly healthcheck?: DockerHealthcheckDefaults;
   /** Allow specs to ask for `privileged: true`. Default false: such specs are refused. */
   readonly allowPrivileged?: boolean;
-  /** Called before every HTTP request to the engine (counting, tracing). Must not throw. */
-  readonly onRequest?: (request: DockerRequestInfo) => void;
 }
 
 /** Where the engine is: a socket, or a TCP address. */
@@ -79,17 +74,12 @@ export type DockerConnection =
       readonly key?: string;
     };
 
-export interface ResolvedDockerSettings {
-  readonly providerId: string;
+export interface ResolvedDockerSettings extends ResolvedCommonSettings {
   readonly connection: DockerConnection;
   readonly apiVersion: string | undefined;
   readonly defaultNetwork: string;
-  readonly defaultGracePeriodMs: number;
-  readonly requestTimeoutMs: number;
   readonly healthcheck: Required<DockerHealthcheckDefaults>;
   readonly allowPrivileged: boolean;
-  readonly watchReconnectTimeoutMs: number;
-  readonly onRequest: ((request: DockerRequestInfo) => void) | undefined;
 }
 
 /** Docker network and container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`. */
@@ -97,12 +87,18 @@ export const dockerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 const WHAT = 'Docker provider settings';
 
+const dockerDefaults = {
+  providerId: 'docker',
+  defaultGracePeriodMs: 10_000,
+  requestTimeoutMs: 30_000,
+  watchReconnectTimeoutMs: 60_000,
+};
+
 const whole = (fallback: number, min: number, unit = '') =>
   v.optional(
     v.custom<number>((x) => !wholeNumberProblem(x, min), `must be a whole number${unit} >= ${min}`),
     fallback,
   );
-const ms = (fallback: number, min = 0) => whole(fallback, min, ' of milliseconds');
 const text = v.optional(
   v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string')),
 );
@@ -110,14 +106,6 @@ const text = v.optional(
 /** Every setting but the connection's cross-field rules (see resolveConnection). */
 const settingsSchema = v.strictObject(
   {
-    providerId: v.optional(
-      v.pipe(
-        v.string('must be a non-empty string'),
-        v.nonEmpty('must be a non-empty string'),
-        v.check((id) => !labelValueProblem(id), 'must be a valid label value'),
-      ),
-      'docker',
-    ),
     socketPath: text,
     host: text,
     port: v.optional(
@@ -137,8 +125,6 @@ const settingsSchema = v.strictObject(
       v.pipe(v.string(), v.regex(dockerNamePattern, 'must be a Docker network name')),
       'none',
     ),
-    defaultGracePeriodMs: ms(10_000),
-    requestTimeoutMs: ms(30_000, 1),
     healthcheck: v.optional(
       v.strictObject(
         {
@@ -152,13 +138,6 @@ const settingsSchema = v.strictObject(
       {},
     ),
     allowPrivileged: v.optional(v.boolean('must be true or false'), false),
-    watchReconnectTimeoutMs: ms(60_000),
-    onRequest: v.optional(
-      v.custom<(request: DockerRequestInfo) => void>(
-        (f) => typeof f === 'function',
-        'must be a function',
-      ),
-    ),
   },
   (issue) => `unknown setting ${JSON.stringify(issue.input)}`,
 );
@@ -168,28 +147,14 @@ export function resolveDockerSettings(
   settings: DockerProviderSettings = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedDockerSettings {
-  if (settings == null || typeof settings !== 'object') {
-    throw new InvalidOptionsError(WHAT, [{ path: '', message: 'must be an object' }]);
-  }
-  const { output, issues } = validateSettings(settingsSchema, settings);
+  let connection: DockerConnection | undefined;
   // The connection's rules span several fields: checked even when a field is wrong, so the
   // caller sees every problem at once.
-  const connection = resolveConnection(settings, env, issues);
-  if (issues.length > 0 || output === undefined || connection === undefined) {
-    throw new InvalidOptionsError(WHAT, issues);
-  }
-  return {
-    providerId: output.providerId,
-    connection,
-    apiVersion: output.apiVersion,
-    defaultNetwork: output.defaultNetwork,
-    defaultGracePeriodMs: output.defaultGracePeriodMs,
-    requestTimeoutMs: output.requestTimeoutMs,
-    healthcheck: output.healthcheck,
-    allowPrivileged: output.allowPrivileged,
-    watchReconnectTimeoutMs: output.watchReconnectTimeoutMs,
-    onRequest: output.onRequest,
-  };
+  const parsed = parseProviderSettings(WHAT, settingsSchema, settings, dockerDefaults, (issues) => {
+    connection = resolveConnection(settings, env, issues);
+  });
+  // resolveConnection gives no connection only with a problem, and a problem throws above.
+  return { ...parsed, apiVersion: parsed.apiVersion, connection: connection! };
 }
 
 function resolveConnection(

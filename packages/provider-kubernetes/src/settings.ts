@@ -5,25 +5,20 @@
 import {
   type CommonProviderSettings,
   dnsLabelProblem,
-  InvalidOptionsError,
-  labelValueProblem,
-  validateSettings,
+  type ProviderRequestInfo,
+  parseProviderSettings,
+  type ResolvedCommonSettings,
   wholeNumberProblem,
 } from '@hodei/lifecycle-core/provider';
 import * as v from 'valibot';
 
 /** One HTTP request to the API server, as reported to `onRequest`. */
-export interface KubernetesRequestInfo {
-  readonly method: string;
-  /** Path and query, e.g. `/api/v1/namespaces/ci/pods?labelSelector=...`. */
-  readonly path: string;
-  /** True for a watch (a long-lived streaming request). */
-  readonly watch: boolean;
-}
+export type KubernetesRequestInfo = ProviderRequestInfo;
 
 /**
  * Defaults of the common settings: providerId 'kubernetes', defaultGracePeriodMs 30 000,
- * requestTimeoutMs 30 000, watchReconnectTimeoutMs 60 000.
+ * requestTimeoutMs 30 000, watchReconnectTimeoutMs 60 000; `onRequest` sees every HTTP
+ * request to the API server (`watch` for watches).
  */
 export interface KubernetesProviderSettings extends CommonProviderSettings {
   /**
@@ -51,8 +46,6 @@ export interface KubernetesProviderSettings extends CommonProviderSettings {
   readonly watchTimeoutSeconds?: number;
   /** Connections kept open to the API server for ordinary requests. Default 64. */
   readonly maxConnections?: number;
-  /** Called before every HTTP request to the API server (counting, tracing). Must not throw. */
-  readonly onRequest?: (request: KubernetesRequestInfo) => void;
 }
 
 /** Where the kubeconfig comes from. */
@@ -62,21 +55,23 @@ export type KubeconfigSource =
   | { readonly kind: 'in-cluster' }
   | { readonly kind: 'default' };
 
-export interface ResolvedKubernetesSettings {
+export interface ResolvedKubernetesSettings extends ResolvedCommonSettings {
   readonly namespace: string | undefined;
-  readonly providerId: string;
   readonly source: KubeconfigSource;
   readonly context: string | undefined;
-  readonly defaultGracePeriodMs: number;
   readonly forceDeleteAfterMs: number;
-  readonly requestTimeoutMs: number;
-  readonly watchReconnectTimeoutMs: number;
   readonly watchTimeoutSeconds: number;
   readonly maxConnections: number;
-  readonly onRequest: ((request: KubernetesRequestInfo) => void) | undefined;
 }
 
 const WHAT = 'Kubernetes provider settings';
+
+const kubernetesDefaults = {
+  providerId: 'kubernetes',
+  defaultGracePeriodMs: 30_000,
+  requestTimeoutMs: 30_000,
+  watchReconnectTimeoutMs: 60_000,
+};
 
 const whole = (fallback: number, min: number, unit: string) =>
   v.optional(
@@ -100,14 +95,6 @@ const settingsSchema = v.strictObject(
         }),
       ),
     ),
-    providerId: v.optional(
-      v.pipe(
-        v.string('must be a non-empty string'),
-        v.nonEmpty('must be a non-empty string'),
-        v.check((id) => !labelValueProblem(id), 'must be a valid label value'),
-      ),
-      'kubernetes',
-    ),
     kubeconfigPath: nonEmpty('must be a non-empty path'),
     kubeconfig: v.optional(
       v.pipe(
@@ -117,18 +104,9 @@ const settingsSchema = v.strictObject(
     ),
     inCluster: v.optional(v.boolean('must be true or false')),
     context: nonEmpty('must be a non-empty string'),
-    defaultGracePeriodMs: whole(30_000, 0, 'milliseconds'),
     forceDeleteAfterMs: whole(10_000, 0, 'milliseconds'),
-    requestTimeoutMs: whole(30_000, 1, 'milliseconds'),
-    watchReconnectTimeoutMs: whole(60_000, 0, 'milliseconds'),
     watchTimeoutSeconds: whole(300, 1, 'seconds'),
     maxConnections: whole(64, 1, 'connections'),
-    onRequest: v.optional(
-      v.custom<(request: KubernetesRequestInfo) => void>(
-        (value) => typeof value === 'function',
-        'must be a function',
-      ),
-    ),
   },
   (issue) => `unknown setting ${JSON.stringify(issue.input)}`,
 );
@@ -137,24 +115,27 @@ const settingsSchema = v.strictObject(
 export function resolveKubernetesSettings(
   settings: KubernetesProviderSettings = {},
 ): ResolvedKubernetesSettings {
-  if (settings == null || typeof settings !== 'object') {
-    throw new InvalidOptionsError(WHAT, [{ path: '', message: 'must be an object' }]);
-  }
-  const { output, issues } = validateSettings(settingsSchema, settings);
   // Across fields, checked even when a field is wrong: the caller sees every problem at once.
-  const given = (['kubeconfigPath', 'kubeconfig', 'inCluster'] as const).filter(
-    (key) => settings[key] !== undefined && settings[key] !== false,
+  const output = parseProviderSettings(
+    WHAT,
+    settingsSchema,
+    settings,
+    kubernetesDefaults,
+    (issues) => {
+      const given = (['kubeconfigPath', 'kubeconfig', 'inCluster'] as const).filter(
+        (key) => settings[key] !== undefined && settings[key] !== false,
+      );
+      if (given.length > 1) {
+        issues.push({
+          path: given[1]!,
+          message: `give only one of kubeconfigPath, kubeconfig and inCluster (got ${given.join(', ')})`,
+        });
+      }
+      if (settings.context !== undefined && settings.inCluster === true) {
+        issues.push({ path: 'context', message: 'has no meaning with inCluster' });
+      }
+    },
   );
-  if (given.length > 1) {
-    issues.push({
-      path: given[1]!,
-      message: `give only one of kubeconfigPath, kubeconfig and inCluster (got ${given.join(', ')})`,
-    });
-  }
-  if (settings.context !== undefined && settings.inCluster === true) {
-    issues.push({ path: 'context', message: 'has no meaning with inCluster' });
-  }
-  if (issues.length > 0 || output === undefined) throw new InvalidOptionsError(WHAT, issues);
   const source: KubeconfigSource =
     output.kubeconfigPath !== undefined
       ? { kind: 'file', path: output.kubeconfigPath }
@@ -163,17 +144,5 @@ export function resolveKubernetesSettings(
         : output.inCluster
           ? { kind: 'in-cluster' }
           : { kind: 'default' };
-  return {
-    namespace: output.namespace,
-    providerId: output.providerId,
-    source,
-    context: output.context,
-    defaultGracePeriodMs: output.defaultGracePeriodMs,
-    forceDeleteAfterMs: output.forceDeleteAfterMs,
-    requestTimeoutMs: output.requestTimeoutMs,
-    watchReconnectTimeoutMs: output.watchReconnectTimeoutMs,
-    watchTimeoutSeconds: output.watchTimeoutSeconds,
-    maxConnections: output.maxConnections,
-    onRequest: output.onRequest,
-  };
+  return { ...output, namespace: output.namespace, context: output.context, source };
 }

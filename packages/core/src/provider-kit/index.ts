@@ -27,7 +27,12 @@ export {
 } from './reflector.js';
 export {
   type CommonProviderSettings,
+  commonSettingKeys,
+  type ProviderRequestInfo,
+  parseProviderSettings,
   parseSettings,
+  type ResolvedCommonSettings,
+  resolveCommonSettings,
   type StandardOutput,
   type StandardPathSegment,
   type StandardResult,
