@@ -11,7 +11,7 @@ import {
   defineProvider,
   defineProviderPlugin,
   OwnershipKeys,
-  parseSettings,
+  parseProviderSettings,
   pollList,
   WorkerNotFoundError,
   type WorkerRecordV1,
@@ -27,14 +27,19 @@ export interface ProviderSettings extends CommonProviderSettings {
   readonly pollIntervalMs?: number;
 }
 
+/** This provider's own settings; the common ones are the kit's (parseProviderSettings). */
 const settingsSchema = v.strictObject({
   infrastructure: v.optional(v.instance(Infrastructure, 'must be an Infrastructure')),
-  providerId: v.optional(v.string(), '{{type}}'),
-  defaultGracePeriodMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 30_000),
-  requestTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-  watchReconnectTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   pollIntervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10)), 1_000),
 });
+
+/** The defaults of the settings every provider takes (CommonProviderSettings). */
+const defaults = {
+  providerId: '{{type}}',
+  defaultGracePeriodMs: 30_000,
+  requestTimeoutMs: 30_000,
+  watchReconnectTimeoutMs: 60_000,
+};
 
 /** The policy a manager applies to these workers unless told otherwise. */
 export const policyPreset = definePolicyPreset('{{type}}', { maxLifetime: '1h' });
@@ -64,7 +69,12 @@ function toRecord(machine: Machine): WorkerRecordV1 {
 }
 
 export function createProvider(input: ProviderSettings = {}) {
-  const settings = parseSettings('{{type}} provider settings', settingsSchema, input);
+  const settings = parseProviderSettings(
+    '{{type}} provider settings',
+    settingsSchema,
+    input,
+    defaults,
+  );
   const infrastructure = settings.infrastructure ?? new Infrastructure();
 
   /** The machine of a ref: by uid when given, else by its worker id in its scope. */
