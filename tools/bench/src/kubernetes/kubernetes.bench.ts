@@ -162,10 +162,7 @@ async function managerWorkload(ns: string, n: number) {
   await pool(n, CONCURRENCY, (i) =>
     manager.createWorker({ image: IMAGE, command: ['sleep', '3600'] }, { workerId: ids[i]! }),
   );
-  await pollUntil(`${n} managed workers Ready`, () => recorder.count('WorkerEphemeralReady') >= n, {
-    intervalMs: 20,
-    timeoutMs: 600_000,
-  });
+  await recorder.untilCount('WorkerEphemeralReady', n);
   // All at once: the manager makes its calls `concurrency` (32) at a time; each remove resolves
   // once the pod is gone.
   await Promise.all(ids.map((workerId) => manager.remove({ scope: manager.scope, workerId })));
@@ -671,10 +668,7 @@ async function scaleAt(n: number) {
       const records = await pool(n, CONCURRENCY, (i) =>
         manager.createWorker({ image: IMAGE, command: ['sleep', '3600'] }, { workerId: `s-${i}` }),
       );
-      await pollUntil(`${n} workers Ready`, () => recorder.count('WorkerEphemeralReady') >= n, {
-        timeoutMs: 900_000,
-        intervalMs: 20,
-      });
+      await recorder.untilCount('WorkerEphemeralReady', n, 900_000);
       return records;
     });
     const heapPerWorker = (settledHeap() - heapBefore) / n;

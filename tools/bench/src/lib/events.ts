@@ -15,12 +15,15 @@ export function eventRecorder() {
   const byKey = new Map<string, SeenEvent>();
   const counts = new Map<string, number>();
   const waiters = new Map<string, (event: SeenEvent) => void>();
+  const counters: { type: string; n: number; resolve: () => void }[] = [];
   return {
     events,
     publish(event: { readonly type: string }): void {
       const seen = { ...event, seenAt: Date.now() } as SeenEvent;
       events.push(seen);
-      counts.set(seen.type, (counts.get(seen.type) ?? 0) + 1);
+      const count = (counts.get(seen.type) ?? 0) + 1;
+      counts.set(seen.type, count);
+      for (const c of counters) if (c.type === seen.type && count >= c.n) c.resolve();
       const key = `${seen.type}:${seen.workerId ?? ''}`;
       if (!byKey.has(key)) byKey.set(key, seen);
       waiters.get(key)?.(seen);
@@ -34,6 +37,15 @@ export function eventRecorder() {
       if (found) return Promise.resolve(found);
       const wait = deferred<SeenEvent>(`${type} of ${workerId}`, timeoutMs);
       waiters.set(key, wait.resolve);
+      return wait.promise;
+    },
+    /** Resolves once `n` events of `type` have been seen (no polling). */
+    untilCount(type: string, n: number, timeoutMs = 600_000): Promise<void> {
+      if ((counts.get(type) ?? 0) >= n) return Promise.resolve();
+      const wait = deferred<void>(`${n} ${type} events`, timeoutMs);
+      const entry = { type, n, resolve: () => wait.resolve() };
+      counters.push(entry);
+      void wait.promise.finally(() => counters.splice(counters.indexOf(entry), 1)).catch(() => {});
       return wait.promise;
     },
     /** Forget what was seen (between measured stretches). */
