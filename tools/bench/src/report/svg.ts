@@ -52,7 +52,7 @@ function distribution(chart: DistributionChart): string {
   const left = 230;
   const right = 40;
   const width = 860;
-  const rowHeight = 54;
+  const rowHeight = 60;
   const top = 44;
   const plotWidth = width - left - right;
   const all = chart.series.flatMap((s) => s.values);
@@ -91,18 +91,14 @@ function distribution(chart: DistributionChart): string {
         `<circle cx="${x(v).toFixed(1)}" cy="${(mid + jitter(i) * rowHeight * 0.6).toFixed(1)}" r="2.6" fill="${color}" fill-opacity="0.45"/>`,
       );
     });
-    for (const [value, label] of [
-      [p50, 'p50'],
-      [p99, 'p99'],
+    // p50 labelled above the strip, p99 below, so that close values stay readable.
+    for (const [value, label, y] of [
+      [p50, 'p50', mid - rowHeight * 0.42],
+      [p99, 'p99', mid + rowHeight * 0.42 + 9],
     ] as const) {
       body.push(
-        `<line x1="${x(value).toFixed(1)}" y1="${mid - rowHeight * 0.38}" x2="${x(value).toFixed(1)}" y2="${mid + rowHeight * 0.38}" stroke="${color}" stroke-width="2"/>`,
-        text(
-          x(value),
-          mid - rowHeight * 0.4,
-          label,
-          `text-anchor="middle" fill="${color}" font-size="10"`,
-        ),
+        `<line x1="${x(value).toFixed(1)}" y1="${mid - rowHeight * 0.36}" x2="${x(value).toFixed(1)}" y2="${mid + rowHeight * 0.36}" stroke="${color}" stroke-width="2"/>`,
+        text(x(value), y, label, `text-anchor="middle" fill="${color}" font-size="10"`),
       );
     }
   });
