@@ -34,7 +34,7 @@ import {
   type Table,
 } from '../lib/results.ts';
 import { fixed, median, p50p99, percentile } from '../lib/stats.ts';
-import { profileOf, profileRows, summarise } from '../profile/cpu-profile.ts';
+import { profileOf, profileRows, saveProfile, summarise } from '../profile/cpu-profile.ts';
 import { dockerRequestKind, engineEvents, IMAGE, observer, purge } from './engine.ts';
 
 // The reaper (testcontainers/ryuk) is pulled from a registry this machine cannot reach.
@@ -262,6 +262,7 @@ async function profiles() {
   const out: Table[] = [];
   for (const system of ['manager', 'bare dockerode'] as const) {
     const { profile } = await profileOf(() => WORKLOADS[system](WORKERS));
+    const saved = saveProfile(profile, `docker-${system.replace(/[^a-z]+/g, '-')}`);
     const s = summarise(profile, 10);
     out.push({
       title: `CPU profile of one ${system} round (${WORKERS} workers): self time by package`,
@@ -274,7 +275,7 @@ async function profiles() {
         'share',
       ],
       rows: profileRows(s),
-      note: `Busy (sampled, not idle) time ${fixed(s.busyMs, 0)} ms. Top functions: ${s.byFunction
+      note: `Busy (sampled, not idle) time ${fixed(s.busyMs, 0)} ms; the raw profile (Chrome DevTools, or \`--cpu-prof\` tools) is saved to ${saved}. Top functions: ${s.byFunction
         .slice(0, 8)
         .map((f) => `${f.name} (${f.where}) ${fixed(f.ms, 0)} ms`)
         .join('; ')}.`,

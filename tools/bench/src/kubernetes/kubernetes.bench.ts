@@ -43,7 +43,7 @@ import {
   type Table,
 } from '../lib/results.ts';
 import { fixed, median, p50p99, percentile } from '../lib/stats.ts';
-import { profileOf, profileRows, summarise } from '../profile/cpu-profile.ts';
+import { profileOf, profileRows, saveProfile, summarise } from '../profile/cpu-profile.ts';
 import {
   batch,
   core,
@@ -432,6 +432,7 @@ async function profiles(): Promise<Table[]> {
       const { profile } = await profileOf(() =>
         system === 'manager' ? managerWorkload(ns, n) : informerWorkload(ns, n).then(() => {}),
       );
+      const saved = saveProfile(profile, `kubernetes-${system}`);
       const s = summarise(profile, 10);
       out.push({
         title: `CPU profile of one ${system} round (${n} pods): self time by package`,
@@ -444,7 +445,7 @@ async function profiles(): Promise<Table[]> {
           'share',
         ],
         rows: profileRows(s),
-        note: `Busy (sampled, not idle) time ${fixed(s.busyMs, 0)} ms. Top functions: ${s.byFunction
+        note: `Busy (sampled, not idle) time ${fixed(s.busyMs, 0)} ms; the raw profile (Chrome DevTools, or \`--cpu-prof\` tools) is saved to ${saved}. Top functions: ${s.byFunction
           .slice(0, 8)
           .map((f) => `${f.name} (${f.where}) ${fixed(f.ms, 0)} ms`)
           .join('; ')}.`,

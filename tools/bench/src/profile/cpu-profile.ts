@@ -2,8 +2,10 @@
  * A CPU profile of one stretch of work (V8's sampling profiler through node:inspector, as
  * `node --cpu-prof` writes it), summarised as self time by package and by function.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fixed } from '../lib/stats.ts';
 
 interface ProfileNode {
@@ -135,8 +137,14 @@ export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
   };
 }
 
-/** Saves the raw profile (loadable in Chrome DevTools) and returns its path. */
-export function saveProfile(profile: CpuProfile, path: string): string {
+/** Where raw profiles go (not committed: they are large and this machine's). */
+export const PROFILE_DIR =
+  process.env.HODEI_BENCH_PROFILE_DIR ?? join(tmpdir(), 'hodei-bench-profiles');
+
+/** Saves the raw profile (loadable in Chrome DevTools) as NAME.cpuprofile; returns its path. */
+export function saveProfile(profile: CpuProfile, name: string): string {
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const path = join(PROFILE_DIR, `${name}.cpuprofile`);
   writeFileSync(path, JSON.stringify(profile));
   return path;
 }
