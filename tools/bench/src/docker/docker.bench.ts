@@ -271,8 +271,8 @@ async function profiles() {
         'self time',
         'share',
         'package (nearest on the stack)',
-        'time',
-        'share',
+        'its time',
+        'its share',
       ],
       rows: profileRows(s),
       note: `Busy (sampled, not idle) time ${fixed(s.busyMs, 0)} ms; the raw profile (Chrome DevTools, or \`--cpu-prof\` tools) is saved to ${saved}. Top functions: ${s.byFunction

@@ -102,7 +102,10 @@ export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
   let busy = 0;
   for (const node of profile.nodes) {
     const ms = self.get(node.id) ?? 0;
+    // Idle time, and the profiler's own work (node:inspector) when it stops, are not the
+    // workload's.
     if (ms === 0 || node.callFrame.functionName === '(idle)') continue;
+    if (node.callFrame.url === 'node:inspector') continue;
     busy += ms;
     const pkg = packageOf(node.callFrame.url, node.callFrame.functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
