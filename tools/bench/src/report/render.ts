@@ -85,8 +85,14 @@ export function renderReport(): string {
     for (const chart of result.charts)
       writeFileSync(join(CHART_DIR, chart.file), renderChart(chart));
   }
+  // One row per distinct machine (the load at the start of each run is given per suite).
   const machines = [
-    ...new Map(results.map((r) => [JSON.stringify(r.machine), r.machine])).values(),
+    ...new Map(
+      results.map((r) => {
+        const { loadAtStart: _, ...rest } = r.machine;
+        return [JSON.stringify(rest), r.machine];
+      }),
+    ).values(),
   ];
   const m = results[0]?.machine;
   const doc: string[] = [
