@@ -91,6 +91,10 @@ export interface PodTimes {
   phase?: string;
   /** deletionTimestamp set. */
   deletingAt?: number;
+  /** spec.activeDeadlineSeconds as first seen. */
+  firstDeadlineSeconds?: number;
+  /** spec.activeDeadlineSeconds first seen lowered (how the manager stops a pod). */
+  deadlineLoweredAt?: number;
   goneAt?: number;
 }
 
@@ -99,7 +103,12 @@ export interface JobTimes {
   /** status.startTime, as the API stores it (whole seconds). */
   startTime?: number;
   activeDeadlineSeconds?: number;
+  /** The job controller's decision first seen: SuccessCriteriaMet, FailureTarget, Complete or Failed. */
+  decidedAt?: number;
+  /** Complete or Failed (what the TTL controller counts from). */
   finishedAt?: number;
+  /** deletionTimestamp set (the TTL controller deletes in the foreground). */
+  deletingAt?: number;
   goneAt?: number;
 }
 
@@ -130,6 +139,15 @@ export async function observe(namespace: string) {
       pods.set(name, t);
     }
     const phase = pod.status?.phase;
+    const ads = pod.spec?.activeDeadlineSeconds;
+    if (t.firstDeadlineSeconds === undefined) t.firstDeadlineSeconds = ads;
+    else if (
+      ads !== undefined &&
+      ads < t.firstDeadlineSeconds &&
+      t.deadlineLoweredAt === undefined
+    ) {
+      t.deadlineLoweredAt = now;
+    }
     if (phase === 'Running' && t.runningAt === undefined) t.runningAt = now;
     if ((phase === 'Succeeded' || phase === 'Failed') && t.finishedAt === undefined) {
       t.finishedAt = now;
@@ -153,6 +171,13 @@ export async function observe(namespace: string) {
       (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
     );
     if (done && t.finishedAt === undefined) t.finishedAt = now;
+    const decided = job.status?.conditions?.some(
+      (c) =>
+        ['Complete', 'Failed', 'SuccessCriteriaMet', 'FailureTarget'].includes(c.type) &&
+        c.status === 'True',
+    );
+    if (decided && t.decidedAt === undefined) t.decidedAt = now;
+    if (job.metadata?.deletionTimestamp && t.deletingAt === undefined) t.deletingAt = now;
     if (gone && t.goneAt === undefined) t.goneAt = now;
   };
   podInformer.on('add', (p) => onPod(p));

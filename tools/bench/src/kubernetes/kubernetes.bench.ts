@@ -232,6 +232,9 @@ async function ttlComparison(samples: number) {
     'Job ttlSecondsAfterFinished': [],
     'manager ttlAfterCompletion': [],
   };
+  // The Job's delay in three parts, each seen: the job controller marks the Job Complete, the
+  // TTL controller deletes it (in the foreground), the garbage collector deletes its pod.
+  const jobParts = { complete: [] as number[], ttl: [] as number[], collected: [] as number[] };
   {
     const ns = await namespace('bench-jobttl');
     const seen = await observe(ns);
@@ -246,6 +249,12 @@ async function ttlComparison(samples: number) {
     );
     for (const p of seen.pods.values()) {
       result['Job ttlSecondsAfterFinished'].push(seen.deletedAt(p)! - p.finishedAt! - TTL_S * 1000);
+      const job = seen.jobs.get(p.job!);
+      if (job?.finishedAt !== undefined) jobParts.complete.push(job.finishedAt - p.finishedAt!);
+      if (job?.finishedAt !== undefined && job.deletingAt !== undefined) {
+        jobParts.ttl.push(job.deletingAt - job.finishedAt - TTL_S * 1000);
+        jobParts.collected.push(seen.deletedAt(p)! - job.deletingAt);
+      }
     }
     await seen.stop();
     await drop(ns);
@@ -273,7 +282,7 @@ async function ttlComparison(samples: number) {
     await seen.stop();
     await drop(ns);
   }
-  return result;
+  return { result, jobParts };
 }
 
 /** Deadline: the deadline as each system defines it -> the pod stopped (as observed). */
@@ -281,6 +290,14 @@ async function deadlineComparison(samples: number) {
   const result: Record<'Job activeDeadlineSeconds' | 'manager maxLifetime', number[]> = {
     'Job activeDeadlineSeconds': [],
     'manager maxLifetime': [],
+  };
+  // The manager's delay in two parts: its own reaction (deadline -> activeDeadlineSeconds
+  // lowered, seen) and the node's (lowered -> pod Failed, seen).
+  const parts = {
+    requested: [] as number[],
+    enforced: [] as number[],
+    /** The job controller marks the Job Failed (DeadlineExceeded), seen. */
+    jobFailed: [] as number[],
   };
   const stoppedAt = (p: { finishedAt?: number; deletingAt?: number; goneAt?: number }) =>
     Math.min(p.finishedAt ?? Infinity, p.deletingAt ?? Infinity, p.goneAt ?? Infinity);
@@ -300,6 +317,7 @@ async function deadlineComparison(samples: number) {
       // The job controller enforces status.startTime + activeDeadlineSeconds.
       const deadline = job!.startTime! + DEADLINE_S * 1000;
       result['Job activeDeadlineSeconds'].push(stoppedAt(p) - deadline);
+      if (job?.decidedAt !== undefined) parts.jobFailed.push(job.decidedAt - deadline);
     }
     await seen.stop();
     await drop(ns);
@@ -324,11 +342,15 @@ async function deadlineComparison(samples: number) {
     for (const p of seen.pods.values()) {
       const deadline = Date.parse(p.annotations['hodei.io/expires-at']!);
       result['manager maxLifetime'].push(stoppedAt(p) - deadline);
+      if (p.deadlineLoweredAt !== undefined) {
+        parts.requested.push(p.deadlineLoweredAt - deadline);
+        if (p.finishedAt !== undefined) parts.enforced.push(p.finishedAt - p.deadlineLoweredAt);
+      }
     }
     await seen.stop();
     await drop(ns);
   }
-  return result;
+  return { result, parts };
 }
 
 // ------------------------------------------------------------------ the manager alone
@@ -461,8 +483,8 @@ async function profiles(): Promise<Table[]> {
 
 async function defaultRun() {
   const costs = await peers();
-  const ttl = await ttlComparison(SAMPLES);
-  const deadline = await deadlineComparison(SAMPLES);
+  const { result: ttl, jobParts } = await ttlComparison(SAMPLES);
+  const { result: deadline, parts: deadlineParts } = await deadlineComparison(SAMPLES);
   const resync = await requestsPerResync([...new Set([10, 100, PODS])].sort((a, b) => a - b));
   const orphans = await orphanRun(Math.min(SAMPLES, 50));
   const prof = await profiles();
@@ -529,12 +551,42 @@ async function defaultRun() {
           p50p99(v),
           `${fixed(Math.max(...v), 0)} ms`,
         ]),
+        ...(
+          [
+            ['pod finished -> Job Complete (job controller)', jobParts.complete],
+            ['Job Complete + TTL -> Job deleted (TTL-after-finished controller)', jobParts.ttl],
+            ['Job deleted -> pod deleted (garbage collector)', jobParts.collected],
+          ] as const
+        ).map(([what, v]) => [
+          `  of which: ${what}`,
+          'Job ttlSecondsAfterFinished',
+          p50p99(v),
+          `${fixed(Math.max(...v), 0)} ms`,
+        ]),
         ...Object.entries(deadline).map(([system, v]) => [
           `deadline (${DEADLINE_S} s) -> pod stopped`,
           system,
           p50p99(v),
           `${fixed(Math.max(...v), 0)} ms`,
         ]),
+        [
+          `  of which: deadline -> activeDeadlineSeconds lowered (the manager's stop; ${deadlineParts.requested.length} of ${SAMPLES} pods, the others ended by their own activeDeadlineSeconds first)`,
+          'manager maxLifetime',
+          p50p99(deadlineParts.requested),
+          `${fixed(Math.max(...deadlineParts.requested), 0)} ms`,
+        ],
+        [
+          `  of which: lowered -> pod Failed (kwok playing the kubelet, seen)`,
+          'manager maxLifetime',
+          p50p99(deadlineParts.enforced),
+          `${fixed(Math.max(...deadlineParts.enforced), 0)} ms`,
+        ],
+        [
+          '  of which: deadline -> Job failing (job controller: FailureTarget or Failed)',
+          'Job activeDeadlineSeconds',
+          p50p99(deadlineParts.jobFailed),
+          `${fixed(Math.max(...deadlineParts.jobFailed), 0)} ms`,
+        ],
       ],
       note: "Seen by one observer (the benchmark's own informer, this machine's clock) for both systems. Finished: the pod's phase Succeeded first seen. Deletion: its deletionTimestamp (or its removal) first seen. Stopped: phase Failed, a deletionTimestamp or its removal, whichever is seen first. The Job's deadline is its status.startTime (whole seconds) + activeDeadlineSeconds, which is when the job controller acts; the manager's is its hodei.io/expires-at annotation. A negative delay means the system acted before the observer saw the pod finish (the Job's completion time is stored in whole seconds).",
     },
