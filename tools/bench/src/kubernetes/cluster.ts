@@ -215,3 +215,57 @@ export async function observe(namespace: string) {
     },
   };
 }
+
+/**
+ * Seconds kube-controller-manager's API clients have waited, in total, in their client-side
+ * rate limiter (its metric rest_client_rate_limiter_duration_seconds), and over how many
+ * requests; undefined when its metrics cannot be read. Reads tools/k8s-env's layout: the admin
+ * certificate in $HODEI_K8S_STATE/pki, the port $HODEI_K8S_KCM_PORT.
+ */
+export async function controllerManagerThrottling(): Promise<
+  { seconds: number; requests: number } | undefined
+> {
+  const state = process.env.HODEI_K8S_STATE ?? '/tmp/hodei-k8s-env';
+  const port = Number(process.env.HODEI_K8S_KCM_PORT ?? 10257);
+  try {
+    const { request } = await import('node:https');
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/metrics',
+          cert: readFileSync(`${state}/pki/admin.crt`),
+          key: readFileSync(`${state}/pki/admin.key`),
+          // kube-controller-manager serves a self-signed certificate on loopback.
+          rejectUnauthorized: false,
+          timeout: 5_000,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.end();
+    });
+    let seconds = 0;
+    let requests = 0;
+    for (const line of text.split('\n')) {
+      const m =
+        /^rest_client_rate_limiter_duration_seconds_(sum|count)\{[^}]*\} ([0-9.e+-]+)$/.exec(line);
+      if (m?.[1] === 'sum') seconds += Number(m[2]);
+      if (m?.[1] === 'count') requests += Number(m[2]);
+    }
+    return { seconds, requests };
+  } catch {
+    return undefined;
+  }
+}
