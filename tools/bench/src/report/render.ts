@@ -2,6 +2,7 @@
  * Renders docs/benchmarks.md and docs/benchmarks/*.svg from the saved results
  * (tools/bench/results/*.json) and the hand-written analysis (tools/bench/analysis.md).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
@@ -9,6 +10,7 @@ import {
   type Goal,
   loadResults,
   REPO_ROOT,
+  RESULTS_DIR,
   type SuiteResult,
   type Table,
 } from '../lib/results.ts';
@@ -144,5 +146,17 @@ export function renderReport(): string {
     .replace(/\n{3,}/g, '\n\n')
     .trim()}\n`;
   writeFileSync(DOC, text);
+  formatWithBiome([DOC, CHART_DIR, RESULTS_DIR]);
   return relative(REPO_ROOT, DOC);
+}
+
+/** The generated files in the repository's own format (pnpm lint checks them like any file). */
+function formatWithBiome(paths: string[]): void {
+  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome');
+  if (!existsSync(biome)) return;
+  try {
+    execFileSync(biome, ['format', '--write', ...paths], { cwd: REPO_ROOT, stdio: 'ignore' });
+  } catch {
+    // a formatting failure never loses the results: the files are written already
+  }
 }

@@ -37,6 +37,7 @@ const text = (x: number, y: number, content: string, attrs = ''): string =>
 function frame(width: number, height: number, title: string, body: string[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     text(width / 2, 22, title, 'text-anchor="middle" font-size="15" font-weight="600"'),
     ...body,
