@@ -15,7 +15,7 @@ import { systemClock, withLifecycle } from '@hodei/lifecycle-core';
 import { createMemoryProvider } from '@hodei/lifecycle-testkit';
 import { settledHeap } from '../lib/cost.ts';
 import { packageVersion } from '../lib/machine.ts';
-import { pool } from '../lib/pool.ts';
+import { pollUntil, pool } from '../lib/pool.ts';
 import {
   atMost,
   below,
@@ -204,14 +204,13 @@ async function heapPerWorker(n: number): Promise<number> {
   return (after - before) / n;
 }
 
-/** Every worker created, ready, terminated and cleaned up: events per second of the whole manager. */
+/**
+ * Every worker created, ready, terminated and cleaned up: events per second of the whole
+ * manager. Bounded: if the manager stops making progress, this says where the workers are.
+ */
 async function eventThroughput(n: number): Promise<{ events: number; perSecond: number }> {
   let events = 0;
   let cleaned = 0;
-  let allCleaned: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    allCleaned = resolve;
-  });
   const manager = withLifecycle(createMemoryProvider({ defaultGracePeriodMs: 0 }), {
     scope: 'bench',
     instanceId: 'bench',
@@ -225,17 +224,43 @@ async function eventThroughput(n: number): Promise<{ events: number; perSecond: 
     publisher: {
       publish(event: { type: string }) {
         events += 1;
-        if (event.type === 'WorkerEphemeralCleanedUp' && ++cleaned === n) allCleaned();
+        if (event.type === 'WorkerEphemeralCleanedUp') cleaned += 1;
       },
     },
   });
   await manager.start();
   const started = performance.now();
-  await pool(n, 256, async (i) => {
+  let created = 0;
+  let terminated = 0;
+  const work = pool(n, 256, async (i) => {
     const record = await manager.createWorker({ image: 'bench/worker:1' }, { workerId: `e-${i}` });
+    created += 1;
     await manager.terminate(record.workerId);
+    terminated += 1;
   });
-  await done;
+  // The manager's own timers do not keep the process alive: poll with a bound, so a stall
+  // is reported rather than ending the process with an unsettled await.
+  let last = -1;
+  let stalledSince = performance.now();
+  await pollUntil(
+    `${n} workers cleaned up`,
+    () => {
+      if (cleaned + terminated !== last) {
+        last = cleaned + terminated;
+        stalledSince = performance.now();
+      }
+      if (performance.now() - stalledSince > 30_000) {
+        const states = new Map<string, number>();
+        for (const w of manager.workers()) states.set(w.state, (states.get(w.state) ?? 0) + 1);
+        throw new Error(
+          `no progress for 30 s at ${n} workers: created ${created}, terminate() resolved ${terminated}, CleanedUp ${cleaned}; still tracked by state: ${JSON.stringify(Object.fromEntries(states))}`,
+        );
+      }
+      return cleaned >= n && terminated >= n;
+    },
+    { timeoutMs: 1_800_000, intervalMs: 50 },
+  );
+  await work;
   const seconds = (performance.now() - started) / 1000;
   await manager.close();
   return { events, perSecond: events / seconds };
@@ -248,7 +273,9 @@ export async function runMemory(options: MemoryOptions): Promise<SuitePart> {
   const queue = Queue ? deadlines(Queue) : undefined;
   const perSize: { n: number; heap: number; events: number; eventsPerSecond: number }[] = [];
   for (const n of sizes) {
+    console.log(`[memory] ${n} workers: heap per tracked worker`);
     const heap = await heapPerWorker(n);
+    console.log(`[memory] ${n} workers: event throughput`);
     const t = await eventThroughput(n);
     perSize.push({ n, heap, events: t.events, eventsPerSecond: t.perSecond });
   }
