@@ -24,7 +24,7 @@ import Docker from 'dockerode';
 import { type Cost, measure, setRequestKinds, settledHeap } from '../lib/cost.ts';
 import { eventRecorder } from '../lib/events.ts';
 import { packageVersion } from '../lib/machine.ts';
-import { pollUntil, pool } from '../lib/pool.ts';
+import { pool } from '../lib/pool.ts';
 import {
   atMost,
   below,
@@ -467,15 +467,13 @@ async function scaleAt(n: number) {
     }),
   );
   const heapPerWorker = (settledHeap() - heapBefore) / n;
-  // Requests per resync interval, idle, with n tracked.
-  const gcBefore = recorder.count('GarbageCollectionCompleted');
+  // Requests per resync interval, idle, with n tracked: from one resync's end to the end of
+  // the `intervals`-th after it.
   const intervals = 3;
+  const first = recorder.count('GarbageCollectionCompleted') + 1;
+  await recorder.untilCount('GarbageCollectionCompleted', first, 120_000);
   const resync = await measure(() =>
-    pollUntil(
-      `${intervals} resyncs`,
-      () => recorder.count('GarbageCollectionCompleted') >= gcBefore + intervals + 1,
-      { timeoutMs: 120_000 },
-    ),
+    recorder.untilCount('GarbageCollectionCompleted', first + intervals, 300_000),
   );
   const ttl = await ttlDelays(manager, recorder, events, 30);
   const orphans = await orphanDelays(created.result.slice(0, 20), recorder, events);
