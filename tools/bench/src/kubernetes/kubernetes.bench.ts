@@ -723,15 +723,17 @@ async function scaleAt(n: number) {
   })();
 
   const ns = await namespace('bench-smgr');
-  const seen = await observe(ns);
   const intervalMs = 10_000;
   const { manager, recorder } = lifecycleManager(ns, {
     orphanDetectionEnabled: true,
     orphanCheckInterval: intervalMs,
     ttlAfterCompletion: `${TTL_S}s`,
   });
+  let seen: Awaited<ReturnType<typeof observe>> | undefined;
   try {
     await manager.start();
+    // Let the baseline's connections close before the heap is read.
+    await sleep(3_000);
     const heapBefore = settledHeap();
     const created = await measure(async () => {
       const records = await pool(n, CONCURRENCY, (i) =>
@@ -741,6 +743,10 @@ async function scaleAt(n: number) {
       return records;
     });
     const heapPerWorker = (settledHeap() - heapBefore) / n;
+    // The observer (the TTL delays below) starts only now: its cache of every pod is not the
+    // manager's heap.
+    seen = await observe(ns);
+    const observed = seen;
     // Requests over whole resync intervals: from one resync's end to the end of the
     // `intervals`-th after it.
     const intervals = 2;
@@ -764,10 +770,10 @@ async function scaleAt(n: number) {
       ),
     );
     const ttl = terminated.map((t) => {
-      const pod = [...seen.pods.values()].find(
+      const pod = [...observed.pods.values()].find(
         (p) => p.labels['hodei.io/worker-id'] === t.workerId,
       )!;
-      return seen.deletedAt(pod)! - t.ttlExpiresAt!.getTime();
+      return observed.deletedAt(pod)! - t.ttlExpiresAt!.getTime();
     });
     const orphans = await orphanDelays(
       ns,
@@ -798,7 +804,7 @@ async function scaleAt(n: number) {
   } finally {
     // Removing thousands through the manager is a benchmark of its own; the namespace goes.
     await manager.close();
-    await seen.stop();
+    await seen?.stop();
     await drop(ns);
   }
 }
