@@ -31,7 +31,7 @@ import {
   type WorkerRefV1,
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
-import { parseMemoryExtension } from './memory-extension.js';
+import { memoryExtensionIssues, parseMemoryExtension } from './memory-extension.js';
 import {
   connectToInfrastructure,
   createMemoryInfrastructure,
@@ -122,7 +122,13 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
         ]);
       }
       // Everything is checked before the infrastructure hears of it.
-      const spec = validateWorkerSpec(request.spec);
+      // The shared checks and the memory extension's own, in one InvalidSpecError.
+      const extensions = (request.spec as { extensions?: unknown }).extensions;
+      const extension =
+        extensions !== null && typeof extensions === 'object'
+          ? (extensions as Record<string, unknown>).memory
+          : undefined;
+      const spec = validateWorkerSpec(request.spec, memoryExtensionIssues(extension));
       const behaviour = parseMemoryExtension(spec.extensions.memory);
       const stamp = stampOwnership(request.ownership);
       const { expiresAt, ttlAfterFinishedSeconds } = request.ownership;
@@ -216,7 +222,12 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
   if (capabilities.health) {
     provider.health = async (): Promise<ProviderHealthV1> => {
       ensureOpen();
-      return api.health();
+      try {
+        return await api.health();
+      } catch (error) {
+        // An infrastructure that does not answer is unhealthy: reported, not thrown.
+        return { healthy: false, message: error instanceof Error ? error.message : String(error) };
+      }
     };
   }
   return provider;
