@@ -324,6 +324,22 @@ describe('runProviderContractSuite', () => {
     expect(timers()).toBeLessThanOrEqual(before);
   });
 
+  test('expectedFailures turns a known failure around, and fails once the check passes', async () => {
+    const reports: string[] = [];
+    const expectedFailures = { 'logs.tail': 'tail is ignored', 'get.unknown': 'stale entry' };
+    const tests = collect(
+      { expectedFailures, report: (message) => reports.push(message) },
+      (inner) => ({ logs: (ref) => inner.logs!(ref) }),
+    );
+    await expect(registeredTest(tests, 'logs.tail')()).resolves.toBeUndefined();
+    await expect(registeredTest(tests, 'get.unknown')()).rejects.toThrow(
+      /get\.unknown passes now, though expectedFailures says it fails \(stale entry\): remove it/,
+    );
+    expect(reports[0]).toBe(
+      'provider contract suite: 2 test(s) expected to fail:\n  - logs.tail: tail is ignored\n  - get.unknown: stale entry',
+    );
+  });
+
   test('a provider declaring logs without a withLogs fixture fails the logs tests, saying why', async () => {
     const tests = collect({
       fixtures: { longRunning: fixtures.longRunning, completes: fixtures.completes },
@@ -390,6 +406,16 @@ describe('runProviderContractSuite', () => {
     ],
     ['a negative timeout', { timeouts: { readyMs: -1 } }, /timeouts\.readyMs/],
     ['a selection that is no list', { only: 'watch.' }, /only: must be an array/],
+    [
+      'an expected failure that is no test',
+      { expectedFailures: { 'remove.fast': 'x' } },
+      /expectedFailures\.remove\.fast: is no test id/,
+    ],
+    [
+      'an expected failure without a diagnosis',
+      { expectedFailures: { 'remove.gone': '' } },
+      /expectedFailures\.remove\.gone: must say why/,
+    ],
     ['a report that is no function', { report: 'console' }, /report: must be a function or false/],
     ['a scope prefix that is no label value', { scopePrefix: 'Not valid!' }, /scopePrefix/],
   ])('refuses its options with InvalidOptionsError: %s', (_case, override, message) => {

@@ -78,7 +78,10 @@ export interface ProviderContractFixtures {
   readonly withLogs?:
     | { readonly spec: WorkerSpec; readonly lines: readonly string[] }
     | UnsupportedFixture;
-  /** Runs until killed: ignores SIGTERM, so a stop or removal must wait out the grace period. */
+  /**
+   * Runs until killed: ignores SIGTERM (at the latest once it is ready), so a stop or removal
+   * must wait out the grace period.
+   */
   readonly ignoresSigterm?: OptionalFixture;
   /** Runs but never becomes ready (a failing health check or readiness probe). */
   readonly neverReady?: OptionalFixture;
@@ -144,6 +147,12 @@ export interface ProviderContractSuiteOptions {
    * Also read from the environment variable HODEI_CONTRACT_ONLY (comma-separated) when absent.
    */
   readonly only?: readonly string[];
+  /**
+   * Tests known to fail on this provider, by id, each with its diagnosis. They still run, with
+   * the outcome turned around: such a test passes while the check fails, and fails as soon as
+   * the check passes (the fix landed: remove the entry). The report lists them.
+   */
+  readonly expectedFailures?: Readonly<Record<string, string>>;
   /**
    * Where the suite says which checks it skipped and why (missing fixtures, capabilities,
    * call counting, faults). Default: console.warn. `false` keeps quiet.

@@ -9,6 +9,7 @@
  * Each test gets a fresh provider from the factory and a fresh scope, and removes everything
  * it created afterwards, so the suite can run against a shared cluster.
  */
+import { AssertionError } from 'node:assert';
 import {
   InvalidOptionsError,
   labelValueProblem,
@@ -136,6 +137,14 @@ export function runProviderContractSuite(
       tests.push({ id: c.id, name: contractTestName(c) });
     }
   }
+  const expectedFailures = Object.entries(options.expectedFailures ?? {});
+  if (expectedFailures.length > 0) {
+    report(
+      `provider contract suite: ${expectedFailures.length} test(s) expected to fail:\n${expectedFailures
+        .map(([id, why]) => `  - ${id}: ${why}`)
+        .join('\n')}`,
+    );
+  }
   if (skipped.length > 0) {
     report(
       `provider contract suite: ${skipped.length} test(s) not registered:\n${skipped
@@ -173,6 +182,16 @@ export function runProviderContractSuite(
       await withTimeLimit(c.run(ctx), testTimeoutMs, `test ${name}`);
     } catch (error) {
       failure = error;
+    }
+    const expected = options.expectedFailures?.[c.id];
+    if (expected !== undefined) {
+      // Turned around: the known failure is the success; a pass means the entry is stale.
+      failure =
+        failure === undefined
+          ? new AssertionError({
+              message: `${c.id} passes now, though expectedFailures says it fails (${expected}): remove it from expectedFailures`,
+            })
+          : undefined;
     }
     // Cleanup always runs; a failure of the test itself wins over a failure of cleanup.
     const steps: (() => Promise<void>)[] = [
@@ -266,6 +285,23 @@ function suiteOptionIssues(options: ProviderContractSuiteOptions): ValidationIss
   for (const [key, value] of Object.entries(options.timeouts ?? {})) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       issues.push({ path: `timeouts.${key}`, message: 'must be a number of milliseconds >= 0' });
+    }
+  }
+  const expectedFailures = options.expectedFailures as unknown;
+  if (expectedFailures !== undefined) {
+    const known = new Set(
+      contractCases(Object.keys(fixtures?.invalidSpecs ?? {})).map((c) => c.id),
+    );
+    if (expectedFailures === null || typeof expectedFailures !== 'object') {
+      issues.push({ path: 'expectedFailures', message: 'must map test ids to diagnoses' });
+    } else {
+      for (const [id, why] of Object.entries(expectedFailures)) {
+        if (!known.has(id))
+          issues.push({ path: `expectedFailures.${id}`, message: 'is no test id' });
+        else if (typeof why !== 'string' || why === '') {
+          issues.push({ path: `expectedFailures.${id}`, message: 'must say why it fails' });
+        }
+      }
     }
   }
   if (options.only !== undefined && !Array.isArray(options.only)) {

@@ -115,7 +115,7 @@ export const removeCases: ContractCase[] = [
       'remove of a worker that ignores SIGTERM waits out the grace period, then kills it and resolves once it is gone; meanwhile its record says removing, and a second remove succeeds',
     async run(ctx) {
       const created = await ctx.create(ctx.fixture('ignoresSigterm'));
-      await waitRunning(ctx, created);
+      await waitRunningAndReady(ctx, created); // ready: it ignores SIGTERM from now on
       const grace = ctx.timeouts.gracePeriodMs;
       const started = Date.now();
       let settled = false;
@@ -156,7 +156,7 @@ export const removeCases: ContractCase[] = [
       "an abort of remove's signal stops the waiting with CancelledError, not the removal: the worker is still removed",
     async run(ctx) {
       const created = await ctx.create(ctx.fixture('ignoresSigterm'));
-      await waitRunning(ctx, created);
+      await waitRunningAndReady(ctx, created); // ready: it ignores SIGTERM from now on
       const grace = ctx.timeouts.gracePeriodMs;
       const controller = new AbortController();
       const started = Date.now();
@@ -309,7 +309,7 @@ export const stopCases: ContractCase[] = [
       'stop of a worker that ignores SIGTERM lets it run through the grace period, then kills it: it ends with exit code 137',
     async run(ctx) {
       const created = await ctx.create(ctx.fixture('ignoresSigterm'));
-      await waitRunning(ctx, created);
+      await waitRunningAndReady(ctx, created); // ready: it ignores SIGTERM from now on
       const grace = ctx.timeouts.gracePeriodMs;
       const started = Date.now();
       const stopping = ctx.provider.stop!(ctx.ref(created), { gracePeriodMs: grace });
