@@ -1213,3 +1213,86 @@ export function createProviderUnderTest(decorate?: Decorate): ProviderUnderTest 
       broken(createMemoryProvider({ infrastructure, providerId: 'memory-broken' })),
   };
 }
+
+/** Providers that break what the manager relies on: the lifecycle conformance suite fails them. */
+export const brokenForLifecycle: readonly BrokenProvider[] = [
+  {
+    name: 'a completed worker loses its exit code',
+    decorate: (inner) => mapRecord(inner, (r) => (finished(r) ? { ...r, exitCode: undefined } : r)),
+    fails: [['lifecycle.completion', /the exit code of a worker that completed/]],
+  },
+  {
+    name: 'remove does nothing',
+    decorate: () => ({ remove: async () => {} }),
+    fails: [
+      ['lifecycle.maxLifetime', /WorkerEphemeralCleanedUp/],
+      ['lifecycle.completion', /WorkerEphemeralCleanedUp/],
+    ],
+  },
+  {
+    name: 'ready means running (the health check is ignored)',
+    decorate: (inner) => mapRecord(inner, (r) => ({ ...r, ready: r.phase === 'running' })),
+    fails: [['lifecycle.startupTimeout', /WorkerEphemeralTerminating/]],
+  },
+  {
+    name: 'removed workers linger as tombstones',
+    decorate: (inner) => {
+      const seen = new Map<string, WorkerRecordV1>();
+      const remember = (r: WorkerRecordV1) => {
+        seen.set(`${scopeOf(r)}/${r.workerId}`, r);
+        return r;
+      };
+      return {
+        get: async (ref) =>
+          (await inner.get(ref).then((r) => r && remember(r))) ??
+          seen.get(`${ref.scope}/${ref.workerId}`),
+        list: async (selector) => {
+          const live = (await inner.list(selector)).map(remember);
+          const gone = [...seen.values()].filter(
+            (r) => scopeOf(r) === selector.scope && !live.some((l) => l.uid === r.uid),
+          );
+          return [...live, ...gone];
+        },
+        watch: (selector, options) =>
+          mapObservations(inner, selector, options, (o) =>
+            o.type === 'removed' ? [] : [{ ...o, worker: remember(o.worker) }],
+          ),
+      };
+    },
+    fails: [['lifecycle.lostWorker', /OrphanWorkerDetected/]],
+  },
+  {
+    name: 'list loses the expiry annotation',
+    decorate: (inner) =>
+      mapRecord(
+        inner,
+        (r) => ({
+          ...r,
+          annotations: without(r.annotations, (k) => k === OwnershipKeys.expiresAt),
+        }),
+        { list: true, watch: true },
+      ),
+    fails: [['lifecycle.adoption', /OrphanWorkerDetected/]],
+  },
+  {
+    name: 'the TTL read back is 0, not the one stamped',
+    decorate: (inner) =>
+      mapRecord(inner, (r) =>
+        r.annotations[OwnershipKeys.ttlAfterFinished] === undefined
+          ? r
+          : { ...r, annotations: { ...r.annotations, [OwnershipKeys.ttlAfterFinished]: '0' } },
+      ),
+    fails: [['lifecycle.adoption', /before its stamped TTL/]],
+  },
+  {
+    name: 'remove finds a worker in any scope',
+    decorate: (inner, infra) => ({
+      remove: async (ref, options) => {
+        const anywhere = infra.workers().find((w) => w.workerId === ref.workerId);
+        return inner.remove({ ...ref, scope: anywhere ? scopeOf(anywhere)! : ref.scope }, options);
+      },
+    }),
+    // It removes the foreign worker of the same id instead of the manager's own.
+    fails: [['lifecycle.foreignScope', /waited .* for WorkerEphemeralCleanedUp/]],
+  },
+];
