@@ -29,3 +29,4 @@ export {
   runProviderContractSuite,
   type SkippedContractTest,
 } from './provider-contract-suite.js';
+export { type UncheckedPromise, uncheckedPromises } from './unchecked-promises.js';
