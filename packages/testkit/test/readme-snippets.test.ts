@@ -10,7 +10,10 @@ import {
   createManualClock,
   createMemoryInfrastructure,
   createMemoryProvider,
+  memoryContractFixtures,
+  memoryProviderUnderTest,
   providerContractTestNames,
+  runLifecycleConformanceSuite,
   runProviderContractSuite,
 } from '../src/index.js';
 
@@ -103,6 +106,18 @@ describe('README: the provider contract suite', () => {
     ]);
     expect(registered.length + 3).toBe(providerContractTestNames.length);
   });
+});
+
+describe('README: the lifecycle conformance suite', () => {
+  // #region lifecycle-suite
+  runLifecycleConformanceSuite({
+    test,
+    describe,
+    createProvider: async () => memoryProviderUnderTest(), // { provider, anotherInstance, ... }
+    fixtures: memoryContractFixtures, // longRunning, completes(code), neverReady
+    durations: { maxLifetimeMs: 1_500, ttlMs: 1_000, startupTimeoutMs: 500 },
+  });
+  // #endregion lifecycle-suite
 });
 
 test('README: the memory provider', async () => {
