@@ -249,6 +249,80 @@ export const brokenProviders: readonly BrokenProvider[] = [
     }),
     fails: [['create.abortedDuring', /left a worker behind/]],
   },
+  {
+    name: 'createdAt is the time of the read',
+    decorate: (inner) =>
+      mapRecord(inner, (r) => ({ ...r, createdAt: new Date(Date.now() + 5_000) })),
+    fails: [['create.records', /startedAt is before createdAt/]],
+  },
+  {
+    name: 'a worker without a deadline cannot be created',
+    decorate: (inner) => ({
+      create: (request, options) => {
+        if (request.ownership.expiresAt === undefined) {
+          throw new TypeError("Cannot read properties of undefined (reading 'toISOString')");
+        }
+        return inner.create(request, options);
+      },
+    }),
+    fails: [['create.stamp', /toISOString/]],
+  },
+  {
+    name: 'a TTL of 0 is not stamped',
+    decorate: (inner) => ({
+      create: (request, options) =>
+        inner.create(
+          request.ownership.ttlAfterFinishedSeconds === 0
+            ? {
+                ...request,
+                ownership: { ...request.ownership, ttlAfterFinishedSeconds: undefined },
+              }
+            : request,
+          options,
+        ),
+    }),
+    fails: [['create.stamp', /does not round-trip .*TTL 0/]],
+  },
+  {
+    name: "other providers' extensions are refused",
+    decorate: (inner) => ({
+      create: (request, options) => {
+        const keys = Object.keys(request.spec?.extensions ?? {}).filter((k) => k !== 'memory');
+        if (keys.length > 0) {
+          throw new InvalidSpecError(
+            keys.map((k) => ({ path: `extensions.${k}`, message: 'unknown provider' })),
+          );
+        }
+        return inner.create(request, options);
+      },
+    }),
+    fails: [['create.otherExtensions', /Invalid worker spec:\n  - extensions\.other-provider: unknown provider/]],
+  },
+  {
+    name: 'the id of a finished worker can be taken again',
+    decorate: (inner) => ({
+      create: async (request, options) => {
+        const ref = { workerId: request.ownership.workerId, scope: request.ownership.scope };
+        if (finished(await inner.get(ref))) await inner.remove(ref, { gracePeriodMs: 0 });
+        return inner.create(request, options);
+      },
+    }),
+    fails: [['create.duplicate', /worker id of a finished worker must be refused/]],
+  },
+  {
+    name: 'a duplicate worker id is refused with an InvalidSpecError',
+    decorate: (inner) => ({
+      create: async (request, options) => {
+        try {
+          return await inner.create(request, options);
+        } catch (error) {
+          if (!ProviderError.isInstance(error)) throw error;
+          throw new InvalidSpecError([{ path: 'workerId', message: 'in use' }]);
+        }
+      },
+    }),
+    fails: [['create.duplicate', /must be refused with a ProviderError; got InvalidSpecError/]],
+  },
   // ---- validation
   {
     name: 'create accepts invalid specs',
@@ -590,6 +664,22 @@ export const brokenProviders: readonly BrokenProvider[] = [
     fails: [['scope.prefix', /list returned a worker of another scope/]],
   },
   {
+    name: 'worker ids are unique across scopes (one name space)',
+    decorate: (inner, infra) => ({
+      create: async (request, options) => {
+        const taken = infra.workers().find((w) => w.workerId === request.ownership.workerId);
+        if (taken) {
+          throw new ProviderError('memory', `name ${request.ownership.workerId} in use`, {
+            status: 409,
+            retryable: false,
+          });
+        }
+        return inner.create(request, options);
+      },
+    }),
+    fails: [['scope.sameIds', /name w-.* in use/]],
+  },
+  {
     name: 'logs find a worker in any scope',
     decorate: (inner, infra) => ({
       logs: async (ref, options) => {
@@ -688,6 +778,13 @@ export const brokenProviders: readonly BrokenProvider[] = [
       remove: (ref, options) => inner.remove(ref, { ...options, gracePeriodMs: 0 }),
     }),
     fails: [['remove.grace', /before its grace period of .* ended/]],
+  },
+  {
+    name: 'remove uses its default grace period, not the one asked',
+    decorate: (inner) => ({
+      remove: (ref, options) => inner.remove(ref, { ...options, gracePeriodMs: 30_000 }),
+    }),
+    fails: [['remove.grace', /does it use the grace period it is given/]],
   },
   {
     name: 'remove never sends SIGTERM: it waits out the grace period, then kills',
@@ -905,6 +1002,17 @@ export const brokenProviders: readonly BrokenProvider[] = [
       watch: (selector) => inner.watch!(selector, { signal: new AbortController().signal }),
     }),
     fails: [['watch.ends', /did not end within/]],
+  },
+  {
+    name: 'watch misses a signal aborted before it opened',
+    decorate: (inner) => ({
+      watch: (selector, options) => {
+        const controller = new AbortController();
+        options.signal.addEventListener('abort', () => controller.abort());
+        return inner.watch!(selector, { signal: controller.signal });
+      },
+    }),
+    fails: [['watch.ends', /already aborted signal did not end/]],
   },
   {
     name: 'watch throws when its signal aborts',

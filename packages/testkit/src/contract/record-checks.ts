@@ -71,6 +71,19 @@ export function recordProblems(record: WorkerRecordV1): string[] {
   if (record.phase === 'running' && !isDate(record.startedAt)) {
     problems.push('a running worker must have startedAt');
   }
+  // In order, give or take a second of clock granularity (a pod's timestamps are whole seconds).
+  if (
+    isDate(record.startedAt) &&
+    record.startedAt!.getTime() < record.createdAt.getTime() - 1_000
+  ) {
+    problems.push('startedAt is before createdAt');
+  }
+  if (isDate(record.finishedAt)) {
+    const from = (isDate(record.startedAt) ? record.startedAt! : record.createdAt).getTime();
+    if (record.finishedAt!.getTime() < from - 1_000) {
+      problems.push('finishedAt is before startedAt (or createdAt)');
+    }
+  }
   const labelledId = record.labels[OwnershipKeys.workerId];
   if (labelledId !== undefined && labelledId !== record.workerId) {
     problems.push(

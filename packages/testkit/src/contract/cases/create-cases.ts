@@ -4,8 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   assertProviderV1,
   CancelledError,
-  LifecycleError,
   OwnershipKeys,
+  ProviderError,
 } from '@hodei/lifecycle-core';
 import { describeValue } from '../../poll/poll-until.js';
 import type { ContractCase } from '../contract-case.js';
@@ -67,6 +67,47 @@ export const createCases: ContractCase[] = [
       assert.equal(created.removing, false, 'a new worker is not being removed');
       expectStamp(created, ownership, 'created record');
       expectStamp(await ctx.provider.get(ctx.ref(created)), ownership, 'record from get');
+      // Without a deadline or TTL (a manager with the lifecycle off stamps neither), and a TTL of 0.
+      for (const partial of [
+        { ...ctx.ownership(), expiresAt: undefined, ttlAfterFinishedSeconds: undefined },
+        { ...ctx.ownership(), ttlAfterFinishedSeconds: 0 },
+      ]) {
+        const record = await ctx.provider.create({
+          spec: ctx.fixtures.longRunning,
+          ownership: partial,
+        });
+        expectStamp(
+          record,
+          partial,
+          `created record with expiresAt ${describeValue(partial.expiresAt)} and TTL ${describeValue(partial.ttlAfterFinishedSeconds)}`,
+        );
+        expectStamp(
+          await ctx.provider.get(ctx.ref(record)),
+          partial,
+          `record from get with expiresAt ${describeValue(partial.expiresAt)} and TTL ${describeValue(partial.ttlAfterFinishedSeconds)}`,
+        );
+      }
+    },
+  },
+  {
+    id: 'create.otherExtensions',
+    group: 'Create',
+    promise:
+      "create reads only its own key of spec.extensions: a spec carrying other providers' settings too is accepted",
+    async run(ctx) {
+      const base = ctx.fixtures.longRunning;
+      const created = await ctx.create({
+        ...base,
+        extensions: {
+          ...base.extensions,
+          'other-provider': { anything: ['goes', 1, true] },
+          nomad: { datacenter: 'dc1' },
+        },
+      });
+      assert.ok(
+        await ctx.provider.get(ctx.ref(created)),
+        "the worker with other providers' extensions exists",
+      );
     },
   },
   {
@@ -141,33 +182,42 @@ export const createCases: ContractCase[] = [
     id: 'create.duplicate',
     group: 'Create',
     promise:
-      'a second create with a worker id in use is refused with an error that is not retryable, and the first worker is left alone',
+      'a second create with a worker id in use in the scope, by a running or a finished worker, is refused with a ProviderError that is not retryable, and the first worker is left alone',
     async run(ctx) {
-      const workerId = ctx.newWorkerId();
-      const first = await ctx.create(ctx.fixtures.longRunning, { workerId });
-      let outcome: unknown;
-      try {
-        outcome = await ctx.create(ctx.fixtures.longRunning, { workerId });
-      } catch (error) {
-        outcome = error;
+      const running = await ctx.create(ctx.fixtures.longRunning);
+      const done = await ctx.create(ctx.fixtures.completes(0));
+      await waitFinished(ctx, done, 'it exits 0');
+      for (const [first, what] of [
+        [running, 'running'],
+        [done, 'finished'],
+      ] as const) {
+        const { workerId } = first;
+        let outcome: unknown;
+        try {
+          outcome = await ctx.create(ctx.fixtures.longRunning, { workerId });
+        } catch (error) {
+          outcome = error;
+        }
+        if (!ProviderError.isInstance(outcome)) {
+          throw new AssertionError({
+            message: `a second create with the worker id of a ${what} worker must be refused with a ProviderError; got ${
+              outcome instanceof Error ? describeError(outcome) : describeValue(outcome)
+            }`,
+          });
+        }
+        assert.equal(outcome.retryable, false, 'a duplicate worker id is not a retryable failure');
+        const got = await ctx.provider.get(ctx.ref(first));
+        assert.equal(got?.uid, first.uid, `the first, ${what}, worker must be left alone`);
+        assert.equal(got?.removing, false, `the first, ${what}, worker must not be removed`);
+        if (what === 'finished')
+          assert.equal(got?.phase, 'succeeded', 'the finished worker keeps its end');
+        else assert.ok(!isFinished(got), 'the first worker must not be stopped');
       }
-      if (!LifecycleError.isInstance(outcome)) {
-        throw new AssertionError({
-          message: `a second create with worker id ${workerId} must be refused with a LifecycleError; got ${
-            outcome instanceof Error ? describeError(outcome) : describeValue(outcome)
-          }`,
-        });
-      }
-      assert.equal(outcome.retryable, false, 'a duplicate worker id is not a retryable failure');
-      const got = await ctx.provider.get(ctx.ref(first));
-      assert.equal(got?.uid, first.uid, 'the first worker must be left alone');
-      assert.equal(got?.removing, false, 'the first worker must not be removed');
-      assert.ok(!isFinished(got), 'the first worker must not be stopped');
       const listed = await ctx.provider.list({ scope: ctx.scope });
       assert.deepEqual(
-        listed.map((r) => r.uid),
-        [first.uid],
-        'exactly the first worker remains',
+        listed.map((r) => r.uid).sort(),
+        [running.uid, done.uid].sort(),
+        'exactly the first workers remain',
       );
     },
   },

@@ -2,6 +2,7 @@
 import assert, { AssertionError } from 'node:assert/strict';
 import { CancelledError, WorkerNotFoundError, type WorkerRecordV1 } from '@hodei/lifecycle-core';
 import { describeValue } from '../../poll/poll-until.js';
+import { withTimeLimit } from '../../suite/time-limit.js';
 import type { ContractCase } from '../contract-case.js';
 import type { ContractContext } from '../contract-context.js';
 import {
@@ -135,7 +136,11 @@ export const removeCases: ContractCase[] = [
         // A removal under way: a second remove joins it or returns at once, and never fails.
         await ctx.provider.remove(ctx.ref(created), { gracePeriodMs: grace });
       }
-      await removal;
+      await withTimeLimit(
+        removal,
+        grace + ctx.timeouts.removeMs,
+        `remove with a grace period of ${grace} ms to resolve after it (does it use the grace period it is given?)`,
+      );
       const took = Date.now() - started;
       assert.ok(
         took >= grace * 0.9,

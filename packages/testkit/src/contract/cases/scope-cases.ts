@@ -65,6 +65,33 @@ export const scopeCases: ContractCase[] = [
     },
   },
   {
+    id: 'scope.sameIds',
+    group: 'Scopes',
+    promise:
+      'a worker id is unique within its scope only: two scopes can each have a worker with the same id, and each is got, listed and removed through its own scope alone',
+    async run(ctx) {
+      const workerId = ctx.newWorkerId();
+      const other = ctx.newScope();
+      const theirs = await ctx.create(ctx.fixtures.longRunning, { scope: other, workerId });
+      const ours = await ctx.create(ctx.fixtures.longRunning, { workerId });
+      assert.notEqual(ours.uid, theirs.uid, 'two workers, two uids');
+      assert.equal((await ctx.provider.get(ctx.ref(ours)))?.uid, ours.uid, 'get through our scope');
+      assert.equal(
+        (await ctx.provider.get(ctx.ref(theirs, { scope: other })))?.uid,
+        theirs.uid,
+        'get through the other scope',
+      );
+      await ctx.provider.remove(ctx.ref(ours), { gracePeriodMs: 0 });
+      await ctx.pollUntil(
+        `worker ${workerId} of scope ${ctx.scope} to be gone`,
+        () => ctx.provider.get(ctx.ref(ours)),
+        (r) => r === undefined,
+        ctx.timeouts.removeMs,
+      );
+      await expectUntouched(ctx, theirs, other, `the worker of scope ${other} with the same id`);
+    },
+  },
+  {
     id: 'scope.prefix',
     group: 'Scopes',
     promise:

@@ -160,7 +160,8 @@ export const watchCases: ContractCase[] = [
     id: 'watch.ends',
     group: 'Watch',
     capability: 'watch',
-    promise: 'watch ends quietly, without an error, soon after its signal aborts',
+    promise:
+      'watch ends quietly, without an error, soon after its signal aborts, and at once when it was aborted already',
     async run(ctx) {
       const created = await ctx.create(ctx.fixtures.longRunning);
       const tap = ctx.watch({ scope: ctx.scope });
@@ -180,6 +181,26 @@ export const watchCases: ContractCase[] = [
           message: `the watch must end quietly when its signal aborts; it threw ${describeError(tap.error)}`,
         });
       }
+      // A signal that aborted before the watch opened ends it as well.
+      const aborted = new AbortController();
+      aborted.abort();
+      const late = (async () => {
+        for await (const _ of ctx.provider.watch!(
+          { scope: ctx.scope },
+          { signal: aborted.signal },
+        )) {
+          // what it may deliver before it notices does not matter
+        }
+      })();
+      assert.ok(
+        await settlesWithin(late, ctx.timeouts.removeMs),
+        `a watch opened with an already aborted signal did not end within ${ctx.timeouts.removeMs} ms`,
+      );
+      await late.catch((error: unknown) => {
+        throw new AssertionError({
+          message: `a watch opened with an already aborted signal must end quietly; it threw ${describeError(error)}`,
+        });
+      });
     },
   },
   {
