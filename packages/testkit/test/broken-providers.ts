@@ -296,7 +296,7 @@ export const brokenProviders: readonly BrokenProvider[] = [
         return inner.create(request, options);
       },
     }),
-    fails: [['create.otherExtensions', /Invalid worker spec:\n  - extensions\.other-provider: unknown provider/]],
+    fails: [['create.otherExtensions', /extensions\.other-provider: unknown provider/]],
   },
   {
     name: 'the id of a finished worker can be taken again',
