@@ -5,7 +5,11 @@ import {
   lifecycleConformanceTests,
   runLifecycleConformanceSuite,
 } from '../src/lifecycle/index.js';
-import { createMemoryProvider, memoryContractFixtures } from '../src/memory/index.js';
+import {
+  createMemoryInfrastructure,
+  createMemoryProvider,
+  memoryContractFixtures,
+} from '../src/memory/index.js';
 import { brokenForLifecycle, createProviderUnderTest, type Decorate } from './broken-providers.js';
 
 /** Short bounds and durations: a broken provider fails fast. */
@@ -103,28 +107,45 @@ describe('runLifecycleConformanceSuite', () => {
 
   test('without neverReady, or without anotherInstance, the tests that need them are skipped, saying why', async () => {
     const reports: string[] = [];
-    const { skipped } = runLifecycleConformanceSuite({
-      test: () => {},
-      createProvider: async () => createProviderUnderTest(),
-      fixtures: {
-        longRunning: memoryContractFixtures.longRunning,
-        completes: memoryContractFixtures.completes,
-      },
-      report: (message) => reports.push(message),
-    });
-    expect(skipped.map((s) => [s.id, s.reason])).toEqual([
-      ['lifecycle.startupTimeout', 'fixtures.neverReady is not given'],
-    ]);
+    const given = {
+      longRunning: memoryContractFixtures.longRunning,
+      completes: memoryContractFixtures.completes,
+    };
+    // A provider the suite does not know: it brings no fixture and no other instance.
+    const foreign = () => {
+      const memory = createMemoryProvider({ infrastructure: createMemoryInfrastructure() });
+      const { infrastructure: _hidden, ...rest } = memory;
+      return { provider: { ...rest, type: 'fake' }, cleanup: () => memory.close() };
+    };
     const tests = collect({
-      createProvider: async () => ({ provider: createMemoryProvider() }),
+      createProvider: async () => foreign(),
+      fixtures: given,
       report: (message) => reports.push(message),
     });
     const skips: string[] = [];
-    await tests.get('lifecycle.adoption')!({ skip: (reason: string) => void skips.push(reason) });
-    expect(skips).toEqual(['createProvider returned no anotherInstance']);
-    expect(reports.at(-1)).toBe(
+    const runnerContext = { skip: (reason: string) => void skips.push(reason) };
+    await tests.get('lifecycle.adoption')!(runnerContext);
+    await tests.get('lifecycle.startupTimeout')!(runnerContext);
+    expect(skips).toEqual([
+      'createProvider returned no anotherInstance',
+      'fixtures.neverReady is not given',
+    ]);
+    expect(reports.at(-2)).toBe(
       'lifecycle conformance suite: skipped lifecycle.adoption: createProvider returned no anotherInstance',
     );
+    // Marked unsupported, it is not even registered.
+    const { skipped } = runLifecycleConformanceSuite({
+      test: () => {},
+      createProvider: async () => foreign(),
+      fixtures: { ...given, neverReady: { unsupported: 'no readiness here' } },
+      report: false,
+    });
+    expect(skipped.map((s) => [s.id, s.reason])).toEqual([
+      [
+        'lifecycle.startupTimeout',
+        'the provider cannot express fixtures.neverReady: no readiness here',
+      ],
+    ]);
   });
 
   test('only and expectedFailures work as in the contract suite', async () => {

@@ -24,10 +24,12 @@ import { contractCases } from './contract-cases.js';
 import { createContractContext, removeEverything } from './contract-context.js';
 import {
   fixtureSpec,
+  type ProviderContractFixtures,
   type ProviderContractSuiteOptions,
   type ProviderUnderTest,
   resolveTimeouts,
 } from './contract-options.js';
+import { fixturesFor, withMemoryDefaults } from './memory-defaults.js';
 
 /** A test the suite registered, or did not register and why. */
 export interface RegisteredContractTest {
@@ -46,11 +48,23 @@ export interface ProviderContractRegistration {
 
 const capabilityFlags = ['stop', 'watch', 'logs', 'health', 'nativeDeadline', 'nativeTtl'];
 
-/** Why a case cannot run with this provider and factory result, or undefined. */
-function runtimeMissing(c: ContractCase, underTest: ProviderUnderTest): string | undefined {
+/** Why a case cannot run with this provider, factory result and fixtures, or undefined. */
+function runtimeMissing(
+  c: ContractCase,
+  underTest: ProviderUnderTest,
+  fixtures: ProviderContractFixtures,
+): string | undefined {
   const provider: ProviderV1 | undefined = underTest.provider;
   if (c.capability !== undefined && provider?.capabilities?.[c.capability] !== true) {
     return `the provider declares ${c.capability}: false`;
+  }
+  if (
+    c.fixture === 'ignoresSigterm' ||
+    c.fixture === 'neverReady' ||
+    c.fixture === 'startsSlowly'
+  ) {
+    const found = fixtureSpec(fixtures[c.fixture], c.fixture);
+    if ('missing' in found) return found.missing;
   }
   for (const need of c.needs ?? []) {
     const missing = needMissing(need, underTest);
@@ -88,7 +102,10 @@ function staticMissing(c: ContractCase, options: ProviderContractSuiteOptions): 
     case 'ignoresSigterm':
     case 'neverReady':
     case 'startsSlowly': {
-      const found = fixtureSpec(fixtures[c.fixture], c.fixture);
+      // Left out, it may still come from the provider (a memory provider brings its own).
+      const fixture = fixtures[c.fixture];
+      if (fixture === undefined) return undefined;
+      const found = fixtureSpec(fixture, c.fixture);
       return 'missing' in found ? found.missing : undefined;
     }
     case 'invalidSpecs':
@@ -156,8 +173,9 @@ export function runProviderContractSuite(
   let toldNoCounter = false;
   const runCase = async (c: ContractCase, runnerContext: unknown) => {
     const name = contractTestName(c);
-    const underTest = await options.createProvider();
-    const missing = runtimeMissing(c, underTest);
+    const underTest = withMemoryDefaults(await options.createProvider());
+    const fixtures = fixturesFor(underTest.provider, options.fixtures);
+    const missing = runtimeMissing(c, underTest, fixtures);
     if (missing) {
       await underTest.cleanup?.();
       report(`provider contract suite: skipped ${c.id}: ${missing}`);
@@ -172,7 +190,7 @@ export function runProviderContractSuite(
     }
     const ctx = createContractContext(
       underTest,
-      options.fixtures,
+      fixtures,
       timeouts,
       scopePrefix,
       options.capabilities,

@@ -12,7 +12,12 @@
 import { AssertionError } from 'node:assert';
 import { InvalidOptionsError, type ValidationIssue } from '@hodei/lifecycle-core';
 import { removeEverything } from '../contract/contract-context.js';
-import { fixtureSpec, resolveTimeouts } from '../contract/contract-options.js';
+import {
+  fixtureSpec,
+  type ProviderContractFixtures,
+  resolveTimeouts,
+} from '../contract/contract-options.js';
+import { fixturesFor, withMemoryDefaults } from '../contract/memory-defaults.js';
 import { resolveReport, skipWithRunner } from '../suite/skips.js';
 import { isSelected, resolveSelection } from '../suite/test-selection.js';
 import { withTimeLimit } from '../suite/time-limit.js';
@@ -81,7 +86,9 @@ export function runLifecycleConformanceSuite(
   const skipped: { id: string; name: string; reason: string }[] = [];
   const toRegister: LifecycleCase[] = [];
   for (const c of lifecycleCases.filter((c) => isSelected(c.id, selection))) {
-    const found = c.fixture ? fixtureSpec(options.fixtures[c.fixture], c.fixture) : undefined;
+    const fixture = c.fixture ? options.fixtures[c.fixture] : undefined;
+    // Left out, a fixture may still come from the provider (a memory provider brings its own).
+    const found = fixture === undefined ? undefined : fixtureSpec(fixture, c.fixture!);
     if (found && 'missing' in found)
       skipped.push({ id: c.id, name: nameOf(c), reason: found.missing });
     else {
@@ -98,17 +105,24 @@ export function runLifecycleConformanceSuite(
   }
 
   const runCase = async (c: LifecycleCase, runnerContext: unknown) => {
-    const underTest = await options.createProvider();
-    if (c.needs?.includes('anotherInstance') && !underTest.anotherInstance) {
+    const underTest = withMemoryDefaults(await options.createProvider());
+    const fixtures = fixturesFor(underTest.provider, options.fixtures as ProviderContractFixtures);
+    const found = c.fixture ? fixtureSpec(fixtures[c.fixture], c.fixture) : undefined;
+    const missing =
+      c.needs?.includes('anotherInstance') && !underTest.anotherInstance
+        ? 'createProvider returned no anotherInstance'
+        : found && 'missing' in found
+          ? found.missing
+          : undefined;
+    if (missing) {
       await underTest.cleanup?.();
-      const reason = 'createProvider returned no anotherInstance';
-      report(`lifecycle conformance suite: skipped ${c.id}: ${reason}`);
-      skipWithRunner(runnerContext, reason);
+      report(`lifecycle conformance suite: skipped ${c.id}: ${missing}`);
+      skipWithRunner(runnerContext, missing);
       return;
     }
     const ctx = createLifecycleContext(
       underTest,
-      options.fixtures,
+      fixtures,
       timeouts,
       durations,
       options.scopePrefix ?? 'conformance',
