@@ -75,6 +75,8 @@ runProviderContractSuite({
       'prepareContainer calls validateWorkerSpec first, which throws before the docker extension is checked: the shared problems hide the provider ones',
     'remove.grace':
       "records never say removing while remove stops a container: the engine reports it running during `docker stop`, and the provider's own stopping marks are not reflected in records",
+    'watch.removal':
+      'the same cause as remove.grace: the watch never delivers an upsert saying removing while the container runs out its grace period',
     'remove.signal':
       'an aborted signal aborts the stop request and remove rejects before its DELETE: the engine kills the container at the end of the grace period, but nobody removes it (left exited, 137)',
     'errors.malformedRef':

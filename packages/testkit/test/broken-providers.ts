@@ -990,6 +990,28 @@ export const brokenProviders: readonly BrokenProvider[] = [
     fails: [['watch.initial', /does not round-trip .*first watch observation/]],
   },
   {
+    name: 'watch says removed as soon as the removal begins',
+    decorate: (inner) => ({
+      watch: (selector, options) =>
+        mapObservations(inner, selector, options, (o) =>
+          o.type === 'upsert' && o.worker.removing
+            ? [{ type: 'removed', workerId: o.worker.workerId, uid: o.worker.uid }]
+            : [o],
+        ),
+    }),
+    fails: [['watch.removal', /saying removing/]],
+  },
+  {
+    name: 'watch misses the removing state',
+    decorate: (inner) => ({
+      watch: (selector, options) =>
+        mapObservations(inner, selector, options, (o) =>
+          o.type === 'upsert' && o.worker.removing ? [] : [o],
+        ),
+    }),
+    fails: [['watch.removal', /timed out .* saying removing/]],
+  },
+  {
     name: 'watch ignores the labels',
     decorate: (inner) => ({
       watch: (selector, options) => inner.watch!({ scope: selector.scope }, options),
@@ -1204,6 +1226,13 @@ export const brokenProviders: readonly BrokenProvider[] = [
     name: 'health reports unhealthy',
     decorate: () => ({ health: async () => ({ healthy: false, message: 'down' }) }),
     fails: [['health.healthy', /health: .*down/]],
+  },
+  {
+    name: 'health says why in a number',
+    decorate: (inner) => ({
+      health: async () => ({ ...(await inner.health!()), message: 200 as unknown as string }),
+    }),
+    fails: [['health.healthy', /message, when given, is a string/]],
   },
   {
     name: 'health answers without asking the infrastructure',

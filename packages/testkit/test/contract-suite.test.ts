@@ -198,13 +198,15 @@ describe('runProviderContractSuite', () => {
       'remove.signal':
         'the provider cannot express fixtures.ignoresSigterm: kwok runs no processes',
       'stop.grace': 'the provider cannot express fixtures.ignoresSigterm: kwok runs no processes',
+      'watch.removal':
+        'the provider cannot express fixtures.ignoresSigterm: kwok runs no processes',
     });
     const ids = tests.map((t) => t.id);
     expect(ids).not.toContain('remove.grace');
     // Left out (not marked unsupported), they may still come from the provider: registered.
     expect(ids).toEqual(expect.arrayContaining(['ready.slow', 'ready.never']));
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatch(/4 test\(s\) not registered/);
+    expect(reports[0]).toMatch(/5 test\(s\) not registered/);
   });
 
   test('a fixture left out skips its test at run time, unless the provider is a memory provider, which brings its own', async () => {
@@ -274,6 +276,7 @@ describe('runProviderContractSuite', () => {
     expect(ids(['watch.'])).toEqual([
       'watch.initial',
       'watch.changes',
+      'watch.removal',
       'watch.labels',
       'watch.ends',
       'watch.dropped',

@@ -29,10 +29,11 @@ export const healthCloseCases: ContractCase[] = [
       const calls = await ctx.callsMadeBy(async () => {
         health = await ctx.provider.health!();
       });
-      assert.equal(
-        (health as { healthy?: unknown })?.healthy,
-        true,
-        `health: ${describeValue(health)}`,
+      const { healthy, message } = (health ?? {}) as { healthy?: unknown; message?: unknown };
+      assert.equal(healthy, true, `health: ${describeValue(health)}`);
+      assert.ok(
+        message === undefined || typeof message === 'string',
+        `health's message, when given, is a string: ${describeValue(health)}`,
       );
       if (calls !== undefined) {
         assert.ok(calls >= 1, 'health answered without asking the infrastructure (no call)');

@@ -115,6 +115,52 @@ export const watchCases: ContractCase[] = [
     },
   },
   {
+    id: 'watch.removal',
+    group: 'Watch',
+    capability: 'watch',
+    fixture: 'ignoresSigterm',
+    promise:
+      'watch follows a removal: an upsert saying removing while the worker runs out its grace period, then removed once it is gone, not before',
+    async run(ctx) {
+      const tap = ctx.watch({ scope: ctx.scope });
+      const created = await ctx.create(ctx.fixture('ignoresSigterm'));
+      await tap.until(
+        `an upsert of worker ${created.workerId} running and ready`,
+        (seen) =>
+          upsertOf(seen, created.uid).some(
+            (o) => o.type === 'upsert' && o.worker.phase === 'running' && o.worker.ready,
+          ),
+        ctx.timeouts.readyMs,
+      );
+      const grace = ctx.timeouts.gracePeriodMs;
+      const started = Date.now();
+      const removal = ctx.provider.remove(ctx.ref(created), { gracePeriodMs: grace });
+      removal.catch(() => undefined); // awaited below
+      await tap.until(
+        `an upsert of worker ${created.workerId} saying removing`,
+        (seen) => upsertOf(seen, created.uid).some((o) => o.type === 'upsert' && o.worker.removing),
+        grace,
+      );
+      await tap.until(
+        `a removed observation of worker ${created.workerId}`,
+        (seen) => removedOf(seen, created.uid),
+        grace + ctx.timeouts.removeMs,
+      );
+      const seenAfter = Date.now() - started;
+      const still = await ctx.provider.get(ctx.ref(created));
+      assert.equal(
+        still,
+        undefined,
+        `the watch said removed, but get still returns the worker: ${describeValue(still)}`,
+      );
+      assert.ok(
+        seenAfter >= grace * 0.9,
+        `the watch said removed ${seenAfter} ms after remove began, before the grace period of ${grace} ms ran out`,
+      );
+      await removal;
+    },
+  },
+  {
     id: 'watch.labels',
     group: 'Watch',
     capability: 'watch',
