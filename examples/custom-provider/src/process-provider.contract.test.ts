@@ -1,30 +1,48 @@
 // #region suite
 import { runProviderContractSuite } from '@hodei/lifecycle-testkit';
 import { describe, test } from 'vitest';
-import { createProcessProvider, ProcessHost, processCapabilities } from './index.ts';
+import { createProcessProvider, ProcessHost } from './index.ts';
 
 const image = 'local/process';
+const sh = (script: string, extensions?: object) => ({
+  image,
+  command: ['sh', '-c', script],
+  ...(extensions ? { extensions: { process: extensions } } : {}),
+});
 
 runProviderContractSuite({
   test,
   describe,
-  capabilities: processCapabilities,
   createProvider: async () => {
     const host = new ProcessHost(); // a fresh "node" per test
-    const provider = createProcessProvider({ host, providerId: 'process-contract' });
-    return { provider, countCalls: () => host.calls.total, cleanup: () => provider.close() };
+    const connect = () => createProcessProvider({ host, providerId: 'process-contract' });
+    const provider = connect();
+    return {
+      provider,
+      countCalls: () => host.calls.total,
+      anotherInstance: connect, // a second provider on the same host
+      cleanup: () => provider.close(),
+    };
   },
   fixtures: {
     longRunning: { image, command: ['sleep', '600'] },
-    completes: (code) => ({ image, command: ['sh', '-c', `exit ${code}`] }),
+    completes: (code) => sh(`exit ${code}`),
     withLogs: {
-      spec: { image, command: ['sh', '-c', 'echo one; echo two; echo three; sleep 600'] },
+      spec: sh('echo one; echo two; echo three; sleep 600'),
       lines: ['one', 'two', 'three'],
     },
+    ignoresSigterm: sh('trap "" TERM; echo ignoring; sleep 600', { readyOnLine: 'ignoring' }),
+    neverReady: sh('sleep 600', { readyOnLine: 'never printed' }),
+    startsSlowly: sh('sleep 1.5; echo ready; sleep 600', { readyOnLine: 'ready' }),
     invalidSpecs: {
       'no command': { image },
       'an image': { image: 'busybox:1.36', command: ['true'] },
     },
+  },
+  expectedFailures: {
+    // Each known failure with its diagnosis: the test passes while it fails, and says when it is fixed.
+    'spec.everyProblemWithProvider':
+      'validateProcessSpec calls validateWorkerSpec first, which throws before the process checks run',
   },
   timeouts: { readyMs: 5_000, completeMs: 5_000, removeMs: 5_000, gracePeriodMs: 500 },
 });

@@ -4,35 +4,44 @@
  */
 import { type WorkerSpec, withLifecycle } from '@hodei/lifecycle-core';
 import { describe, expect, test } from 'vitest';
+import type { MemoryWorkerBehaviour, ProviderContractRegistration } from '../src/index.js';
 import {
   createEventRecorder,
   createManualClock,
   createMemoryInfrastructure,
   createMemoryProvider,
+  memoryContractFixtures,
+  memoryProviderUnderTest,
   providerContractTestNames,
+  runLifecycleConformanceSuite,
   runProviderContractSuite,
 } from '../src/index.js';
 
 /**
  * "Your provider" of the contract-suite snippet: the memory provider, acting out the commands
- * of the snippet's busybox fixtures (`sleep`, `sh -c 'exit N'`, `echo`) as a real runtime would.
+ * of the snippet's busybox fixtures as a real runtime would.
  */
 function createMyProvider(options: { providerId: string }) {
   const provider = createMemoryProvider(options);
+  const behaviours: [RegExp, (match: RegExpExecArray) => MemoryWorkerBehaviour][] = [
+    [/^sleep \d+$/, () => ({})],
+    [/^sh -c exit (\d+)$/, (m) => ({ runForMs: 5, exitCode: Number(m[1]) })],
+    [/^sh -c echo (\w+); sleep \d+$/, (m) => ({ logLines: [m[1]!] })],
+    [/^sh -c trap "" TERM; sleep \d+$/, () => ({ ignoreStop: true })],
+  ];
   const actedOut = (spec: WorkerSpec): WorkerSpec => {
-    const command = spec?.command;
-    if (!Array.isArray(command)) return spec;
-    const [program, ...args] = command;
-    const exit = /^exit (\d+)$/.exec(program === 'sh' && args[0] === '-c' ? (args[1] ?? '') : '');
-    const memory =
-      program === 'sleep'
-        ? { runForMs: Number(args[0]) * 1000 }
-        : exit
-          ? { runForMs: 5, exitCode: Number(exit[1]) }
-          : program === 'echo'
-            ? { logLines: [args.join(' ')] }
-            : {};
-    return { ...spec, extensions: { ...spec.extensions, memory } };
+    const { extensions } = spec ?? {};
+    if (
+      !Array.isArray(spec?.command) ||
+      (extensions !== undefined && typeof extensions !== 'object')
+    )
+      return spec;
+    const line = spec.command.join(' ');
+    for (const [pattern, behaviour] of behaviours) {
+      const match = pattern.exec(line);
+      if (match) return { ...spec, extensions: { ...extensions, memory: behaviour(match) } };
+    }
+    return spec;
   };
   return {
     ...provider,
@@ -57,36 +66,58 @@ describe('README: the provider contract suite', () => {
     },
     test,
   ) as typeof test;
+  let registration: ProviderContractRegistration | undefined;
   {
     const test = registering;
-    // #region contract-suite
-    runProviderContractSuite({
-      test,
-      describe,
-      capabilities: {
-        stop: true,
-        watch: true,
-        logs: true,
-        health: true,
-        nativeDeadline: false,
-        nativeTtl: false,
-      },
-      createProvider: async () => {
-        const provider = createMyProvider({ providerId: 'contract' });
-        return { provider, cleanup: () => provider.close() }; // countCalls: () => n, when you can count API calls
-      },
-      fixtures: {
-        longRunning: { image: 'busybox:1.36', command: ['sleep', '3600'] },
-        completes: (code) => ({ image: 'busybox:1.36', command: ['sh', '-c', `exit ${code}`] }),
-        withLogs: { spec: { image: 'busybox:1.36', command: ['echo', 'hello'] }, lines: ['hello'] },
-      },
-    });
+    registration =
+      // #region contract-suite
+      runProviderContractSuite({
+        test,
+        describe,
+        createProvider: async () => {
+          const provider = createMyProvider({ providerId: 'contract' });
+          const calls = () => provider.infrastructure.calls.total; // count your API requests
+          return { provider, countCalls: calls, cleanup: () => provider.close() };
+        },
+        fixtures: {
+          longRunning: { image: 'busybox:1.36', command: ['sleep', '3600'] },
+          completes: (code) => ({ image: 'busybox:1.36', command: ['sh', '-c', `exit ${code}`] }),
+          withLogs: {
+            spec: { image: 'busybox:1.36', command: ['sh', '-c', 'echo hello; sleep 3600'] },
+            lines: ['hello'],
+          },
+          ignoresSigterm: {
+            image: 'busybox:1.36',
+            command: ['sh', '-c', 'trap "" TERM; sleep 3600'],
+          },
+          neverReady: { unsupported: 'this runtime has no readiness check' },
+          startsSlowly: { unsupported: 'this runtime has no readiness check' },
+        },
+      });
     // #endregion contract-suite
   }
 
-  test('registers every test of the suite, each run above against createMyProvider', () => {
-    expect(registered.toSorted()).toEqual([...providerContractTestNames].toSorted());
+  test('registers every test of the suite but those of the fixtures it cannot express', () => {
+    expect(registered).toEqual(registration?.tests.map((t) => t.name));
+    expect(registration?.skipped.map((s) => s.id).sort()).toEqual([
+      'ready.never',
+      'ready.slow',
+      'spec.everyProblemWithProvider',
+    ]);
+    expect(registered.length + 3).toBe(providerContractTestNames.length);
   });
+});
+
+describe('README: the lifecycle conformance suite', () => {
+  // #region lifecycle-suite
+  runLifecycleConformanceSuite({
+    test,
+    describe,
+    createProvider: async () => memoryProviderUnderTest(), // { provider, anotherInstance, ... }
+    fixtures: memoryContractFixtures, // longRunning, completes(code), neverReady
+    durations: { maxLifetimeMs: 1_500, ttlMs: 1_000, startupTimeoutMs: 500 },
+  });
+  // #endregion lifecycle-suite
 });
 
 test('README: the memory provider', async () => {

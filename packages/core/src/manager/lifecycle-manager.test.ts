@@ -97,14 +97,14 @@ describe('creating workers', () => {
     ).rejects.toSatisfy(InvalidSpecError.isInstance);
     await expect(
       manager.createWorker(workerSpec({}, { policy: { maxLifetime: '1m', startupTimeout: '5m' } })),
-    ).rejects.toSatisfy(InvalidPolicyError.isInstance);
+    ).rejects.toSatisfy(InvalidSpecError.isInstance);
     expect(infrastructure.workers()).toEqual([]);
   });
 
   test('a bad worker id is refused', async () => {
     const { manager, infrastructure } = setup();
     await expect(manager.createWorker(workerSpec(), { workerId: 'Not_OK' })).rejects.toSatisfy(
-      InvalidOptionsError.isInstance,
+      InvalidSpecError.isInstance,
     );
     await manager.createWorker(workerSpec(), { workerId: 'w-1' });
     await expect(manager.createWorker(workerSpec(), { workerId: 'w-1' })).rejects.toThrow(

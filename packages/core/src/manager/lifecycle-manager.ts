@@ -20,7 +20,6 @@ import {
 import { safePublish } from '../events/publisher.js';
 import { createLifecycleMetrics, type LifecycleMetrics } from '../observability/metrics.js';
 import { readOwnership } from '../ownership/ownership.js';
-import { definePolicy } from '../policy/define-policy.js';
 import type {
   CreateOptionsV1,
   CreateWorkerRequestV1,
@@ -31,7 +30,7 @@ import type {
   WorkerRecordV1,
   WorkerRefV1,
 } from '../provider/v1/provider-v1.js';
-import { validateWorkerSpec } from '../spec/validate-spec.js';
+import { validateWorkerRequest } from '../spec/validate-worker-request.js';
 import type { WorkerSpec } from '../spec/worker-spec.js';
 import {
   assertTransition,
@@ -117,18 +116,12 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   async createWorker(spec: WorkerSpec, options: CreateWorkerOptions = {}): Promise<WorkerRecordV1> {
     this.assertOpen();
     // Everything that can be refused is refused before any call to the infrastructure.
-    validateWorkerSpec(spec);
-    const policy = spec.policy === undefined ? this.policy : definePolicy(spec.policy, this.policy);
+    // One InvalidSpecError listing every problem of the spec, its policy and the worker id.
+    const { policy } = validateWorkerRequest(spec, {
+      workerId: options.workerId,
+      basePolicy: this.policy,
+    });
     const workerId = options.workerId ?? `w-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-    if (options.workerId !== undefined) {
-      const problem = options.workerId.match(/^[a-z0-9]([-a-z0-9]{0,46}[a-z0-9])?$/)
-        ? undefined
-        : 'must be a lowercase DNS label of at most 48 characters';
-      if (problem)
-        throw new InvalidOptionsError('createWorker options', [
-          { path: 'workerId', message: problem },
-        ]);
-    }
     if (options.signal?.aborted) throw new CancelledError(`Creating worker ${workerId}`);
     await this.start();
     this.assertOpen();

@@ -8,7 +8,7 @@ import type {
   WorkerRecordV1,
   WorkerRefV1,
 } from '../provider/v1/provider-v1.js';
-import { validateWorkerSpec } from '../spec/validate-spec.js';
+import { validateWorkerRequest } from '../spec/validate-worker-request.js';
 import type { WorkerSpec } from '../spec/worker-spec.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import { ScopedDecorator } from './scoped-decorator.js';
@@ -39,7 +39,7 @@ export class PassthroughProvider extends ScopedDecorator implements LifecycleMan
   async start(): Promise<void> {}
 
   async createWorker(spec: WorkerSpec, options: CreateWorkerOptions = {}): Promise<WorkerRecordV1> {
-    validateWorkerSpec(spec);
+    validateWorkerRequest(spec, { workerId: options.workerId, basePolicy: this.policy });
     return this.inner.create(
       {
         spec,

@@ -119,6 +119,41 @@ describe('validateWorkerSpec', () => {
     ).toEqual(['labels.team', 'resources.memory']);
   });
 
+  test.each<[string, unknown, string[]]>([
+    [
+      'image, env, reserved label and cpu (the shape is wrong in one field only)',
+      { image: '', env: { '1X': 'y' }, labels: { 'hodei.io/x': 'v' }, resources: { cpu: '-1' } },
+      ['env.1X', 'image', 'labels.hodei.io/x', 'resources.cpu'],
+    ],
+    [
+      'an unknown field beside bad labels and memory',
+      { image: 'a', imagePullPolicy: 'Always', labels: { team: 'a b' }, resources: { memory: 1 } },
+      ['imagePullPolicy', 'labels.team', 'resources.memory'],
+    ],
+    [
+      'a non-string env value beside a bad env name and a bad policy',
+      { image: 'a', env: { A: 1, '=B': 'x' }, policy: { maxLifetime: -1 } },
+      ['env.=B', 'env.A', 'policy.maxLifetime'],
+    ],
+    [
+      'a bad command, a reserved annotation and an unknown resource',
+      {
+        image: 'Bad Image',
+        command: [1],
+        annotations: { 'hodei.io/owner': 'me' },
+        resources: { gpu: 1, cpu: 0 },
+      },
+      ['annotations.hodei.io/owner', 'command.0', 'image', 'resources.cpu', 'resources.gpu'],
+    ],
+    [
+      'extensions of the wrong type beside a label value of the wrong type',
+      { image: 'a', extensions: 'docker', labels: { team: 3, 'Bad Key': 'x' } },
+      ['extensions', 'labels.Bad Key', 'labels.team'],
+    ],
+  ])('lists every problem of one spec at once: %s', (_name, spec, paths) => {
+    expect([...new Set(pathsOf(spec))].sort()).toEqual(paths);
+  });
+
   test('refuses a non-object spec', () => {
     expect(pathsOf(null)).toEqual(['']);
     expect(pathsOf('busybox')).toEqual(['']);
@@ -141,6 +176,7 @@ describe('workerSpecIssues and provider issues', () => {
       expect(InvalidSpecError.isInstance(error)).toBe(true);
       expect((error as InvalidSpecError).issues.map((issue) => issue.path)).toEqual([
         'image',
+        'labels.team',
         'extensions.docker.network',
       ]);
     }

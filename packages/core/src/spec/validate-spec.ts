@@ -106,13 +106,30 @@ export function workerSpecIssues(spec: WorkerSpec): ValidationIssue[] {
   return analyse(spec).issues;
 }
 
+/** Every problem of a spec, and the normalised spec when there is none. Internal to core. */
+export function analyseWorkerSpec(spec: WorkerSpec): {
+  issues: ValidationIssue[];
+  validated?: ValidatedWorkerSpec;
+} {
+  return analyse(spec);
+}
+
+/** A plain object (not null, not an array), or undefined. */
+function plainObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 function analyse(spec: WorkerSpec): { issues: ValidationIssue[]; validated?: ValidatedWorkerSpec } {
   const parsed = v.safeParse(specSchema, spec, { abortPipeEarly: true });
-  if (!parsed.success) return { issues: toValidationIssues(parsed.issues) };
-  const input = parsed.output;
-  const issues: ValidationIssue[] = [];
+  const input = plainObject(spec);
+  if (!input) return { issues: parsed.success ? [] : toValidationIssues(parsed.issues) };
+  // The schema checks the shape; the checks below run on every field whose shape is right,
+  // whatever else failed, so that one call lists every problem of the spec.
+  const issues: ValidationIssue[] = parsed.success ? [] : toValidationIssues(parsed.issues);
 
-  for (const name of Object.keys(input.env ?? {})) {
+  for (const name of Object.keys(plainObject(input.env) ?? {})) {
     if (!envNamePattern.test(name)) {
       issues.push({
         path: `env.${name}`,
@@ -120,10 +137,13 @@ function analyse(spec: WorkerSpec): { issues: ValidationIssue[]; validated?: Val
       });
     }
   }
-  checkKeys('labels', input.labels, issues, true);
-  checkKeys('annotations', input.annotations, issues, false);
-  const annotationBytes = Object.entries(input.annotations ?? {}).reduce(
-    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+  const labels = plainObject(input.labels);
+  const annotations = plainObject(input.annotations);
+  checkKeys('labels', labels, issues, true);
+  checkKeys('annotations', annotations, issues, false);
+  const annotationBytes = Object.entries(annotations ?? {}).reduce(
+    (sum, [key, value]) =>
+      sum + Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : 0),
     0,
   );
   if (annotationBytes > MAX_ANNOTATIONS_BYTES) {
@@ -133,9 +153,11 @@ function analyse(spec: WorkerSpec): { issues: ValidationIssue[]; validated?: Val
     });
   }
 
-  const cpuMillis =
-    input.resources?.cpu === undefined ? undefined : parseCpuMillis(input.resources.cpu);
-  if (input.resources?.cpu !== undefined) {
+  const resources = plainObject(input.resources);
+  const quantity = (value: unknown) => typeof value === 'number' || typeof value === 'string';
+  const cpu = resources?.cpu;
+  const cpuMillis = quantity(cpu) ? parseCpuMillis(cpu) : undefined;
+  if (quantity(cpu)) {
     if (cpuMillis === undefined) {
       issues.push({
         path: 'resources.cpu',
@@ -148,9 +170,9 @@ function analyse(spec: WorkerSpec): { issues: ValidationIssue[]; validated?: Val
       });
     }
   }
-  const memoryBytes =
-    input.resources?.memory === undefined ? undefined : parseMemoryBytes(input.resources.memory);
-  if (input.resources?.memory !== undefined) {
+  const memory = resources?.memory;
+  const memoryBytes = quantity(memory) ? parseMemoryBytes(memory) : undefined;
+  if (quantity(memory)) {
     if (memoryBytes === undefined) {
       issues.push({
         path: 'resources.memory',
@@ -160,33 +182,35 @@ function analyse(spec: WorkerSpec): { issues: ValidationIssue[]; validated?: Val
       issues.push({ path: 'resources.memory', message: 'must be between 6Mi and 1Ti' });
     }
   }
-  if (input.policy !== undefined) {
-    for (const issue of policyInputIssues(input.policy)) {
+  const policy = plainObject(input.policy);
+  if (policy !== undefined) {
+    for (const issue of policyInputIssues(policy)) {
       issues.push({
         path: issue.path === '' ? 'policy' : `policy.${issue.path}`,
         message: issue.message,
       });
     }
   }
-  if (issues.length > 0) return { issues };
+  if (issues.length > 0 || !parsed.success) return { issues };
 
+  const output = parsed.output;
   const validated: ValidatedWorkerSpec = {
-    image: input.image,
-    command: input.command,
-    args: input.args,
-    env: { ...input.env },
+    image: output.image,
+    command: output.command,
+    args: output.args,
+    env: { ...output.env },
     resources: { cpuMillis, memoryBytes },
-    labels: { ...input.labels },
-    annotations: { ...input.annotations },
-    policy: input.policy as ValidatedWorkerSpec['policy'],
-    extensions: { ...input.extensions },
+    labels: { ...output.labels },
+    annotations: { ...output.annotations },
+    policy: output.policy as ValidatedWorkerSpec['policy'],
+    extensions: { ...output.extensions },
   };
   return { issues, validated };
 }
 
 function checkKeys(
   field: 'labels' | 'annotations',
-  map: Record<string, string> | undefined,
+  map: Record<string, unknown> | undefined,
   issues: ValidationIssue[],
   checkValues: boolean,
 ): void {
@@ -198,7 +222,8 @@ function checkKeys(
     }
     const keyProblem = labelKeyProblem(key);
     if (keyProblem) issues.push({ path, message: `key ${keyProblem}` });
-    const valueProblem = checkValues ? labelValueProblem(value) : undefined;
+    const valueProblem =
+      checkValues && typeof value === 'string' ? labelValueProblem(value) : undefined;
     if (valueProblem) issues.push({ path, message: `value ${valueProblem}` });
   }
 }

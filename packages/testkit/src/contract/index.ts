@@ -1,17 +1,32 @@
 export {
   builtInInvalidSpecs,
-  invalidSpecTestName,
-  type ProviderContractTestKey,
+  fixtureInvalidSpecTestId,
+  invalidSpecTestId,
+} from './cases/validation-cases.js';
+export type { ContractFixtureName, ContractNeed } from './contract-case.js';
+export {
+  type ContractTestInfo,
   providerContractTest,
   providerContractTestNames,
+  providerContractTests,
 } from './contract-cases.js';
 export { CONTRACT_SUITE_OWNER } from './contract-context.js';
 export type {
   ContractDescribeFunction,
+  ContractFaults,
+  ContractOperation,
   ContractTestFunction,
+  OptionalFixture,
   ProviderContractFixtures,
   ProviderContractSuiteOptions,
   ProviderContractTimeouts,
   ProviderUnderTest,
+  UnsupportedFixture,
 } from './contract-options.js';
-export { runProviderContractSuite } from './provider-contract-suite.js';
+export {
+  type ProviderContractRegistration,
+  type RegisteredContractTest,
+  runProviderContractSuite,
+  type SkippedContractTest,
+} from './provider-contract-suite.js';
+export { type UncheckedPromise, uncheckedPromises } from './unchecked-promises.js';

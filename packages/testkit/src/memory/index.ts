@@ -1,4 +1,9 @@
 export {
+  type MemoryProviderUnderTestOptions,
+  memoryContractFixtures,
+  memoryProviderUnderTest,
+} from './memory-contract.js';
+export {
   type MemoryWorkerBehaviour,
   memoryExtensionIssues,
   parseMemoryExtension,

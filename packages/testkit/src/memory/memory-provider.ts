@@ -33,7 +33,7 @@ import {
   stampOwnership,
   validateWorkerSpec,
 } from '@hodei/lifecycle-core/provider';
-import { parseMemoryExtension } from './memory-extension.js';
+import { memoryExtensionIssues, parseMemoryExtension } from './memory-extension.js';
 import {
   connectToInfrastructure,
   createMemoryInfrastructure,
@@ -124,7 +124,13 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
         ]);
       }
       // Everything is checked before the infrastructure hears of it.
-      const spec = validateWorkerSpec(request.spec);
+      // The shared checks and the memory extension's own, in one InvalidSpecError.
+      const extensions = (request.spec as { extensions?: unknown }).extensions;
+      const extension =
+        extensions !== null && typeof extensions === 'object'
+          ? (extensions as Record<string, unknown>).memory
+          : undefined;
+      const spec = validateWorkerSpec(request.spec, memoryExtensionIssues(extension));
       const behaviour = parseMemoryExtension(spec.extensions.memory);
       const stamp = stampOwnership(request.ownership);
       const { expiresAt, ttlAfterFinishedSeconds } = request.ownership;
@@ -218,7 +224,12 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
   if (capabilities.health) {
     provider.health = async (): Promise<ProviderHealthV1> => {
       ensureOpen();
-      return api.health();
+      try {
+        return await api.health();
+      } catch (error) {
+        // An infrastructure that does not answer is unhealthy: reported, not thrown.
+        return { healthy: false, message: error instanceof Error ? error.message : String(error) };
+      }
     };
   }
   return provider;
