@@ -9,6 +9,7 @@ export {
   type OrphanKind,
   type OrphanWorkerDetected,
   TerminationReason,
+  type WorkerEphemeralActionFailed,
   type WorkerEphemeralCleanedUp,
   type WorkerEphemeralCreated,
   type WorkerEphemeralIdle,
