@@ -520,12 +520,12 @@ export const rules: readonly Rule[] = [
   startupTimeout,
   maxLifetime,
   callerTermination,
+  idleMark,
   idleTimeout,
   endWithoutStop,
   stopping,
   ready,
   busyMark,
-  idleMark,
   pollReadiness,
 ];
 

@@ -196,12 +196,12 @@ export type RuleName =
   | 'startup-timeout'
   | 'max-lifetime'
   | 'caller-termination'
+  | 'idle-mark'
   | 'idle-timeout'
   | 'end-without-stop'
   | 'stopping'
   | 'ready'
   | 'busy-mark'
-  | 'idle-mark'
   | 'poll-readiness';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
