@@ -36,6 +36,7 @@ export class Reconciler {
   private readonly executor: Executor;
   private readonly wakeUps: DeadlineQueue<WakeUp>;
   private readonly metrics: LifecycleMetrics;
+  /** Workers asked for while a decision runs: each once, decided right after it. */
   private readonly queue: TrackedWorker[] = [];
   private readonly queued = new Set<TrackedWorker>();
   private draining = false;
@@ -106,18 +107,37 @@ export class Reconciler {
     this.tracked.set(worker.workerId, worker);
   }
 
-  /** Queues the worker for a decision and runs the queue (unless it is already running). */
+  /**
+   * Decides for the worker now, or, when a decision is already running (an event handler
+   * calling back into the manager), queues it once, to be decided right after.
+   */
   request(worker: TrackedWorker): void {
-    if (this.closed || this.queued.has(worker)) return;
-    this.queued.add(worker);
-    this.queue.push(worker);
-    if (!this.draining) this.drain();
+    if (this.closed) return;
+    if (this.draining) {
+      if (this.queued.has(worker)) return; // already queued: the requests coalesce
+      this.queued.add(worker);
+      this.queue.push(worker);
+      return;
+    }
+    this.draining = true;
+    try {
+      this.reconcileSafely(worker);
+      for (let i = 0; i < this.queue.length; i += 1) {
+        const next = this.queue[i]!;
+        this.queued.delete(next);
+        this.reconcileSafely(next);
+      }
+    } finally {
+      this.queue.length = 0;
+      this.queued.clear();
+      this.draining = false;
+    }
   }
 
-  /** What the decision function gets for this worker now. */
-  inputOf(worker: TrackedWorker): DecisionInput {
+  /** What the decision function gets for this worker at `now`. */
+  inputOf(worker: TrackedWorker, now = this.now()): DecisionInput {
     return {
-      now: this.now(),
+      now,
       worker,
       observation: worker.observation,
       policy: worker.policy,
@@ -189,30 +209,20 @@ export class Reconciler {
 
   // ---------------------------------------------------------------- the loop
 
-  private drain(): void {
-    this.draining = true;
+  private reconcileSafely(worker: TrackedWorker): void {
     try {
-      for (let i = 0; i < this.queue.length; i += 1) {
-        const worker = this.queue[i]!;
-        this.queued.delete(worker);
-        try {
-          this.reconcile(worker);
-        } catch (error) {
-          // A bug (an illegal transition): reported, and the other workers still get their turn.
-          this.options.logger.error({ err: error, workerId: worker.workerId }, 'reconcile failed');
-        }
-      }
-    } finally {
-      this.queue.length = 0;
-      this.queued.clear();
-      this.draining = false;
+      this.reconcile(worker);
+    } catch (error) {
+      // A bug (an illegal transition): reported, and the other workers still get their turn.
+      this.options.logger.error({ err: error, workerId: worker.workerId }, 'reconcile failed');
     }
   }
 
   private reconcile(worker: TrackedWorker): void {
+    const now = this.now(); // one instant for the whole pass: no time passes within it
     for (let step = 0; step < MAX_STEPS; step += 1) {
       if (this.closed || worker.state === LifecycleState.CleanedUp) break;
-      const decision = decide(this.inputOf(worker));
+      const decision = decide(this.inputOf(worker, now));
       if (decision.settled) {
         this.setWake(worker, decision.wakeAt);
         settleWaiters(worker);

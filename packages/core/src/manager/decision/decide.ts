@@ -36,6 +36,8 @@ import {
 import { contextOf, type Rule } from './rule.js';
 
 const S = LifecycleState;
+const none: readonly never[] = Object.freeze([]);
+const noChanges = Object.freeze({});
 
 /**
  * Every rule, in precedence order. Removing any one of them makes a test fail (the mutation
@@ -86,24 +88,24 @@ export function decide(input: DecisionInput): Decision {
         return {
           rule: rule.name,
           state,
-          changes: {},
-          events: [],
-          effects: [],
+          changes: noChanges,
+          events: none,
+          effects: none,
           settled: true,
           wakeAt: until,
-          upcoming: until === undefined ? [] : [{ rule: rule.name, at: until }],
+          upcoming: until === undefined ? none : [{ rule: rule.name, at: until }],
         };
       }
       const silent = input.worker.creation === 'failed';
       return {
         rule: rule.name,
         state: outcome.state ?? state,
-        changes: outcome.changes ?? {},
-        events: silent ? [] : (outcome.events ?? []),
-        effects: outcome.effects ?? [],
+        changes: outcome.changes ?? noChanges,
+        events: silent ? none : (outcome.events ?? none),
+        effects: outcome.effects ?? none,
         settled: false,
         wakeAt: undefined,
-        upcoming: [],
+        upcoming: none,
       };
     }
   }
@@ -116,9 +118,9 @@ export function decide(input: DecisionInput): Decision {
   return {
     rule: undefined,
     state,
-    changes: {},
-    events: [],
-    effects: [],
+    changes: noChanges,
+    events: none,
+    effects: none,
     settled: true,
     wakeAt: upcoming[0]?.at,
     upcoming,
