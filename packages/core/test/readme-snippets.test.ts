@@ -91,7 +91,8 @@ test('README: explain a worker from its record alone', async () => {
     if (!input) continue; // no ownership stamp: not the lifecycle's
     const plan = planWorker(input);
     const last = plan.steps.at(-1)!;
-    if (last.effects.length > 0) log(`${record.workerId}: now, ${last.rule} (${last.effects[0]!.kind})`);
+    if (last.effects.length > 0)
+      log(`${record.workerId}: now, ${last.rule} (${last.effects[0]!.kind})`);
     for (const { rule, at } of last.upcoming) {
       log(`${record.workerId}: ${rule} at ${new Date(at).toISOString()}`);
     }

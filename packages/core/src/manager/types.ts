@@ -139,7 +139,12 @@ export interface LifecycleManager extends ProviderV1, AsyncDisposable {
    * Called by the first createWorker if not before; safe to call again.
    */
   start(): Promise<void>;
-  /** Validates the spec and the policy, creates the worker and tracks it. */
+  /**
+   * Validates the spec and the policy, creates the worker and tracks it (in state Created
+   * while the create call runs). If the call fails after making something, that half-made
+   * worker is removed before this rejects (or, if its removal fails too, left to the manager's
+   * retries).
+   */
   createWorker(spec: WorkerSpec, options?: CreateWorkerOptions): Promise<WorkerRecordV1>;
   /** The caller's "mark busy": the idle timeout stops counting. */
   markBusy(workerId: string): void;
@@ -151,6 +156,7 @@ export interface LifecycleManager extends ProviderV1, AsyncDisposable {
    * ended (Terminated or Failed); rejects if the infrastructure refuses the stop.
    */
   terminate(workerId: string, options?: TerminateOptions): Promise<void>;
+  /** What the manager knows of one worker (from the start of its create call until it is gone). */
   worker(workerId: string): ManagedWorkerInfo | undefined;
   workers(): ManagedWorkerInfo[];
   /** Lists the scope now: repairs what watches missed, finds orphans, reports a summary. */
