@@ -134,10 +134,10 @@ export class Reconciler {
     }
   }
 
-  /** What the decision function gets for this worker at `now`. */
-  inputOf(worker: TrackedWorker, now = this.now()): DecisionInput {
+  /** What the decision function gets for this worker now. */
+  inputOf(worker: TrackedWorker): DecisionInput {
     return {
-      now,
+      now: this.now(),
       worker,
       observation: worker.observation,
       policy: worker.policy,
@@ -219,10 +219,12 @@ export class Reconciler {
   }
 
   private reconcile(worker: TrackedWorker): void {
-    const now = this.now(); // one instant for the whole pass: no time passes within it
+    // One input for the whole pass: no time passes within it, and the facts it carries are
+    // the worker itself, which each applied step updates.
+    const input = this.inputOf(worker);
     for (let step = 0; step < MAX_STEPS; step += 1) {
       if (this.closed || worker.state === LifecycleState.CleanedUp) break;
-      const decision = decide(this.inputOf(worker, now));
+      const decision = decide(input);
       if (decision.settled) {
         this.setWake(worker, decision.wakeAt);
         settleWaiters(worker);

@@ -68,6 +68,9 @@ export const rules: readonly Rule[] = [
 /** The names of the rules, in precedence order. */
 export const ruleNames: readonly RuleName[] = rules.map((rule) => rule.name);
 
+/** The rules that act at a time of their own (a deadline, a TTL, a poll). */
+const timedRules = rules.filter((rule) => rule.due !== undefined);
+
 /**
  * Decides what happens next to one worker. Pure: the same input gives the same answer.
  *
@@ -110,11 +113,13 @@ export function decide(input: DecisionInput): Decision {
     }
   }
   const upcoming: UpcomingRule[] = [];
-  for (const rule of rules) {
-    const at = state === S.CleanedUp ? undefined : rule.due?.(ctx);
-    if (at !== undefined && at > input.now) upcoming.push({ rule: rule.name, at });
+  if (state !== S.CleanedUp) {
+    for (const rule of timedRules) {
+      const at = rule.due!(ctx);
+      if (at !== undefined && at > input.now) upcoming.push({ rule: rule.name, at });
+    }
+    if (upcoming.length > 1) upcoming.sort((a, b) => a.at - b.at);
   }
-  upcoming.sort((a, b) => a.at - b.at);
   return {
     rule: undefined,
     state,

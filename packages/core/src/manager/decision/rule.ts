@@ -61,7 +61,12 @@ export function contextOf(input: DecisionInput): Context {
   const backoffUntil =
     w.failure !== undefined && input.now < w.failure.notBefore ? w.failure.notBefore : undefined;
   return {
-    ...input,
+    now: input.now,
+    worker: w,
+    observation: input.observation,
+    policy: input.policy,
+    authority: input.authority,
+    environment: input.environment,
     w,
     present,
     ended:

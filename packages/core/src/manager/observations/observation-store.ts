@@ -112,8 +112,10 @@ export class ObservationStore {
     // Another incarnation under the same worker id is not this worker.
     if (uid !== undefined && worker.uid !== undefined && uid !== worker.uid) return;
     if (observation.kind === 'present') worker.uid ??= observation.uid;
+    const before = worker.observation;
     this.record(worker, observation);
-    this.hooks.changed(worker);
+    // Decided again only when it says something new (a watch repeats itself; a list too).
+    if (!sameState(before, observation)) this.hooks.changed(worker);
   }
 
   private record(worker: TrackedWorker, observation: Observation): void {
@@ -125,4 +127,19 @@ export class ObservationStore {
       }
     }
   }
+}
+
+/** The same observed state (only when it was observed differs). */
+function sameState(a: Observation | undefined, b: Observation): boolean {
+  if (a === undefined || a.kind !== b.kind) return false;
+  if (a.kind === 'gone' || b.kind === 'gone') return true;
+  return (
+    a.uid === b.uid &&
+    a.phase === b.phase &&
+    a.ready === b.ready &&
+    a.removing === b.removing &&
+    a.exitCode === b.exitCode &&
+    a.reason === b.reason &&
+    a.finishedAt === b.finishedAt
+  );
 }
