@@ -40,6 +40,8 @@ function describe(event: LifecycleEvent): string {
       return `cleaned up    ${event.cleanupReason}`;
     case 'OrphanWorkerDetected':
       return `orphan        ${event.kind}`;
+    case 'WorkerEphemeralActionFailed':
+      return `${event.action} failed   ${event.message}`;
     case 'GarbageCollectionCompleted':
       return `gc            ${event.workersCleaned} cleaned, ${event.orphansDetected} orphans`;
   }

@@ -41,6 +41,8 @@ function describe(event: LifecycleEvent): [string, string] {
     }
     case 'WorkerEphemeralCleanedUp':
       return [paint(90, 'cleaned up'), event.cleanupReason];
+    case 'WorkerEphemeralActionFailed':
+      return [paint(31, `${event.action} failed`), event.message];
     case 'OrphanWorkerDetected':
       return [
         paint(35, 'orphan!'),

@@ -3,4 +3,4 @@
  * release. The benchmarks (tools/bench) measure the manager's deadline queue directly and
  * import this file by path from the build.
  */
-export { DeadlineQueue } from './manager/deadline-queue.js';
+export { DeadlineQueue } from './manager/deadlines/deadline-queue.js';

@@ -23,7 +23,6 @@ export {
   type LifecycleErrorOptions,
   NotOwnedError,
   ProviderError,
-  UnsupportedCapabilityError,
   type ValidationIssue,
   WorkerNotFoundError,
 } from './errors/index.js';

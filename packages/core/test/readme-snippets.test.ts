@@ -6,8 +6,10 @@ import { createEventRecorder, createMemoryProvider } from '@hodei/lifecycle-test
 import { afterEach, expect, test, vi } from 'vitest';
 import {
   createInProcessPublisher,
+  decisionInputFromRecord,
   InvalidSpecError,
   LifecycleError,
+  planWorker,
   withLifecycle,
 } from '../src/index.js';
 
@@ -73,4 +75,30 @@ test('README: errors', async () => {
   }
   expect(InvalidSpecError.isInstance(caught)).toBe(true);
   expect(await provider.list({ scope: 'ci-runners' })).toEqual([]);
+});
+
+test('README: explain a worker from its record alone', async () => {
+  vi.useFakeTimers();
+  const provider = createMemoryProvider();
+  await using workers = withLifecycle(provider, { scope: 'ci-runners', instanceId: 'manager-1' });
+  const { workerId } = await workers.createWorker({ image: 'ghcr.io/acme/ci-job:1.4.0' });
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+  // #region explain
+  for (const record of await provider.list({ scope: 'ci-runners' })) {
+    // As a manager that adopted it would see it (its stamps: owner, deadline, TTL).
+    const input = decisionInputFromRecord(record, { now: Date.now(), policy: workers.policy });
+    if (!input) continue; // no ownership stamp: not the lifecycle's
+    const plan = planWorker(input);
+    const last = plan.steps.at(-1)!;
+    if (last.effects.length > 0)
+      log(`${record.workerId}: now, ${last.rule} (${last.effects[0]!.kind})`);
+    for (const { rule, at } of last.upcoming) {
+      log(`${record.workerId}: ${rule} at ${new Date(at).toISOString()}`);
+    }
+  }
+  // #endregion explain
+  expect(lines).toEqual([
+    `${workerId}: max-lifetime at ${workers.worker(workerId)!.expiresAt!.toISOString()}`,
+  ]);
 });

@@ -80,8 +80,8 @@ test('after a dockerd restart the manager recovers its watch and its view; nothi
     timeout: 120_000,
   });
 
-  // The restart stopped the containers (SIGTERM, exit 143): the manager sees them end by
-  // themselves, and removes them when their TTL runs out.
+  // The restart stopped the containers (SIGTERM, exit 143): the manager sees them ended from
+  // outside (ExternalTermination), and removes them when their TTL runs out.
   for (const record of before) {
     const terminated = await events.waitFor(
       'WorkerEphemeralTerminated',
@@ -89,6 +89,8 @@ test('after a dockerd restart the manager recovers its watch and its view; nothi
       { timeoutMs: 60_000 },
     );
     expect(terminated.exitCode).toBe(143);
+    // Ended by the engine, not by its job.
+    expect(terminated.reason).toBe('ExternalTermination');
     const cleaned = await events.waitFor(
       'WorkerEphemeralCleanedUp',
       (e) => e.workerId === record.workerId,

@@ -58,6 +58,10 @@ describe('records from inspect', () => {
     });
     const failed = inspectToRecord(inspect({ ...ended, ExitCode: 137, OOMKilled: true }));
     expect(failed).toMatchObject({ phase: 'failed', exitCode: 137, reason: 'OOMKilled' });
+    // Ended by a signal: stopped (SIGTERM) or killed (SIGKILL), by whoever sent it.
+    expect(inspectToRecord(inspect({ ...ended, ExitCode: 143 })).reason).toBe('Stopped');
+    expect(inspectToRecord(inspect({ ...ended, ExitCode: 137 })).reason).toBe('Killed');
+    expect(inspectToRecord(inspect({ ...ended, ExitCode: 2 })).reason).toBe('Error');
     expect(failed.finishedAt?.toISOString()).toBe('2026-01-01T00:00:05.000Z');
   });
 

@@ -74,17 +74,26 @@ export function phaseOf(
   }
 }
 
+/**
+ * The reason in the provider contract's words. A main process ended by SIGTERM (exit 143) or
+ * SIGKILL (137) was `Stopped` or `Killed`: by `docker stop` / `docker kill`, by the engine
+ * shutting down (a restart without live-restore), or by the manager's own stop. The manager
+ * tells them apart (it knows when it stopped a worker itself).
+ */
 function reasonOf(
   phase: WorkerPhaseV1,
   status: string,
   oomKilled: boolean,
   error: string | undefined,
+  exitCode: number | undefined,
 ): string | undefined {
   if (oomKilled) return 'OOMKilled';
   if (status === 'dead') return 'Dead';
   if (status === 'paused') return 'Paused';
   if (status === 'created' && error) return 'ContainerCannotRun';
   if (phase === 'succeeded') return 'Completed';
+  if (phase === 'failed' && exitCode === 143) return 'Stopped';
+  if (phase === 'failed' && exitCode === 137) return 'Killed';
   if (phase === 'failed') return 'Error';
   return undefined;
 }
@@ -109,7 +118,7 @@ export function inspectToRecord(info: ContainerInspect): WorkerRecordV1 {
     phase,
     ready: running && healthy,
     exitCode,
-    reason: reasonOf(phase, state.Status, state.OOMKilled, state.Error || undefined),
+    reason: reasonOf(phase, state.Status, state.OOMKilled, state.Error || undefined, exitCode),
     createdAt: dateOf(info.Created) ?? new Date(0),
     startedAt,
     finishedAt: state.Running ? undefined : finishedAt,
@@ -169,7 +178,7 @@ export function summaryToRecord(summary: ContainerSummary, now: number): WorkerR
     phase,
     ready: state === 'running' && (health === undefined || health === 'healthy'),
     exitCode,
-    reason: reasonOf(phase, state, false, undefined),
+    reason: reasonOf(phase, state, false, undefined, exitCode),
     createdAt: new Date(summary.Created * 1000),
     startedAt: up ? ago(up[1]) : undefined,
     finishedAt: exited ? ago(exited[2]) : undefined,

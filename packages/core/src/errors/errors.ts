@@ -88,18 +88,27 @@ export class InvalidOptionsError extends LifecycleError {
 const illegalTransitionMarker = 'hodei.lifecycle.error.IllegalTransitionError';
 const illegalTransitionSymbol = Symbol.for(illegalTransitionMarker);
 
-/** A transition outside the state table. It signals a bug; the state is left unchanged. */
+/**
+ * A transition outside the state table. With code ILLEGAL_TRANSITION it signals a bug in the
+ * manager; its subclass WorkerStateError (code INVALID_WORKER_STATE) is a caller's request the
+ * worker's state does not allow. Either way the state is left unchanged.
+ */
 export class IllegalTransitionError extends LifecycleError {
   private readonly [illegalTransitionSymbol] = true;
   readonly from: string;
   readonly to: string;
   readonly workerId: string | undefined;
 
-  constructor(from: string, to: string, workerId?: string) {
-    super(
-      LifecycleErrorCodes.ILLEGAL_TRANSITION,
-      `Illegal lifecycle transition ${from} -> ${to}${workerId ? ` for worker ${workerId}` : ''}`,
-    );
+  constructor(
+    from: string,
+    to: string,
+    workerId?: string,
+    code:
+      | typeof LifecycleErrorCodes.ILLEGAL_TRANSITION
+      | typeof LifecycleErrorCodes.INVALID_WORKER_STATE = LifecycleErrorCodes.ILLEGAL_TRANSITION,
+    message = `Illegal lifecycle transition ${from} -> ${to}${workerId ? ` for worker ${workerId}` : ''}`,
+  ) {
+    super(code, message);
     this.name = 'IllegalTransitionError';
     this.from = from;
     this.to = to;
@@ -108,6 +117,37 @@ export class IllegalTransitionError extends LifecycleError {
 
   static override isInstance(error: unknown): error is IllegalTransitionError {
     return LifecycleError.hasMarker(error, illegalTransitionMarker);
+  }
+}
+
+const workerStateMarker = 'hodei.lifecycle.error.WorkerStateError';
+const workerStateSymbol = Symbol.for(workerStateMarker);
+
+/**
+ * A caller's request that the worker's current state does not allow, such as `markBusy` on a
+ * worker that has already terminated: the worker moved on, nothing was changed. Its code is
+ * INVALID_WORKER_STATE; it is also an IllegalTransitionError (`from` is the worker's state,
+ * `to` the one the request needed), so code written against that class keeps working.
+ */
+export class WorkerStateError extends IllegalTransitionError {
+  private readonly [workerStateSymbol] = true;
+  /** The refused request, e.g. 'markBusy'. */
+  readonly operation: string;
+
+  constructor(operation: string, state: string, requiredState: string, workerId: string) {
+    super(
+      state,
+      requiredState,
+      workerId,
+      LifecycleErrorCodes.INVALID_WORKER_STATE,
+      `Cannot ${operation} worker ${workerId}: it is ${state}`,
+    );
+    this.name = 'WorkerStateError';
+    this.operation = operation;
+  }
+
+  static override isInstance(error: unknown): error is WorkerStateError {
+    return LifecycleError.hasMarker(error, workerStateMarker);
   }
 }
 
@@ -212,28 +252,6 @@ export class ClosedError extends LifecycleError {
 
   static override isInstance(error: unknown): error is ClosedError {
     return LifecycleError.hasMarker(error, closedMarker);
-  }
-}
-
-const unsupportedCapabilityMarker = 'hodei.lifecycle.error.UnsupportedCapabilityError';
-const unsupportedCapabilitySymbol = Symbol.for(unsupportedCapabilityMarker);
-
-/** The provider does not declare the optional capability this call needs. */
-export class UnsupportedCapabilityError extends LifecycleError {
-  private readonly [unsupportedCapabilitySymbol] = true;
-  readonly capability: string;
-
-  constructor(providerId: string, capability: string) {
-    super(
-      LifecycleErrorCodes.UNSUPPORTED_CAPABILITY,
-      `Provider ${providerId} does not support '${capability}'`,
-    );
-    this.name = 'UnsupportedCapabilityError';
-    this.capability = capability;
-  }
-
-  static override isInstance(error: unknown): error is UnsupportedCapabilityError {
-    return LifecycleError.hasMarker(error, unsupportedCapabilityMarker);
   }
 }
 

@@ -10,9 +10,9 @@ export {
   NotOwnedError,
   ProviderError,
   UnknownProviderTypeError,
-  UnsupportedCapabilityError,
   UnsupportedSpecificationVersionError,
   type ValidationIssue,
   WorkerNotFoundError,
+  WorkerStateError,
 } from './errors.js';
 export { LifecycleError, type LifecycleErrorOptions } from './lifecycle-error.js';

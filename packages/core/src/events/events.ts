@@ -1,25 +1,41 @@
 /**
- * The eight lifecycle events of the plan, as one discriminated union on `type`.
+ * The lifecycle events: the eight of the plan, and WorkerEphemeralActionFailed (a stop or a
+ * removal the infrastructure refuses), as one discriminated union on `type`.
  * Durations are in milliseconds; instants are Date objects.
  */
 
+/** Why a worker ended. Each one is produced by a rule of the manager's decision function. */
 export const TerminationReason = {
+  /** The caller ended it: `terminate()`, `stop()` or `remove()` on the manager. */
   ManualTermination: 'ManualTermination',
+  /** It reached its deadline (maxLifetime, stamped as `hodei.io/expires-at`). */
   LifetimeExceeded: 'LifetimeExceeded',
+  /** It stayed idle (marked idle, or never marked busy) for the idle timeout. */
   IdleTimeout: 'IdleTimeout',
+  /** It was not ready within the startup timeout. */
   StartupTimeout: 'StartupTimeout',
+  /** Its job ended by itself: the exit code says how. */
   JobCompleted: 'JobCompleted',
-  HealthCheckFailed: 'HealthCheckFailed',
-  ProviderError: 'ProviderError',
+  /**
+   * Something outside this manager ended it before its deadline: an operator (`docker stop`,
+   * `docker kill`), the engine (a restart without live-restore), an eviction. The provider
+   * reports it with the record reason `Stopped`, `Killed` or `Evicted`.
+   */
+  ExternalTermination: 'ExternalTermination',
 } as const;
 export type TerminationReason = (typeof TerminationReason)[keyof typeof TerminationReason];
 
+/** Why a worker was removed. Each one is produced by a rule of the manager's decision function. */
 export const CleanupReason = {
+  /** Removed when it ended, without a TTL (a TTL of 0, or a provider that cannot stop). */
   NormalTermination: 'NormalTermination',
+  /** Kept for its TTL after it ended, then removed. */
   TtlExpired: 'TtlExpired',
+  /** It vanished out of band (a lost worker), or a crashed manager's removal was finished. */
   OrphanDetected: 'OrphanDetected',
+  /** The caller removed it (`remove()` on the manager), skipping its TTL. */
   ForceCleanup: 'ForceCleanup',
-  ProviderShutdown: 'ProviderShutdown',
+  /** It failed to start (startup timeout, or a create that failed half-way). */
   WorkerError: 'WorkerError',
 } as const;
 export type CleanupReason = (typeof CleanupReason)[keyof typeof CleanupReason];
@@ -38,7 +54,7 @@ export interface EventActor {
   readonly instanceId: string;
 }
 
-interface EventBase {
+export interface EventBase {
   readonly providerId: string;
   readonly occurredAt: Date;
   /** Ties the events of one chain of causes together (a GC run, a termination). */
@@ -46,7 +62,7 @@ interface EventBase {
   readonly actor: EventActor;
 }
 
-interface WorkerEventBase extends EventBase {
+export interface WorkerEventBase extends EventBase {
   readonly workerId: string;
 }
 
@@ -100,11 +116,37 @@ export interface OrphanWorkerDetected extends WorkerEventBase {
   readonly orphanedDuration: number;
 }
 
+/**
+ * A stop or a removal failed in a way retrying cannot fix soon: the infrastructure refused it
+ * (HTTP 403 Forbidden, the provider's `retryable: false`, `NotOwnedError`). Published once per
+ * run of failures of that action, since the manager will not hammer it: it tries again only at
+ * the resync cadence (`orphanCheckInterval`), and the worker's next event says when it worked.
+ * Retryable failures back off quietly (they show in `ManagedWorkerInfo` and in
+ * `GarbageCollectionCompleted.errors`).
+ */
+export interface WorkerEphemeralActionFailed extends WorkerEventBase {
+  readonly type: 'WorkerEphemeralActionFailed';
+  /** What failed: stopping the worker, or removing it (including reading it back to confirm). */
+  readonly action: 'stop' | 'remove';
+  /** The error's stable code, when it is a LifecycleError. */
+  readonly errorCode: string | undefined;
+  readonly message: string;
+  /** The infrastructure's own status, when it has one (an HTTP status, an errno name). */
+  readonly status: number | string | undefined;
+  /** Failed attempts of this action so far. */
+  readonly attempts: number;
+  /** When the manager tries again. */
+  readonly nextAttemptAt: Date;
+}
+
 export interface GarbageCollectionCompleted extends EventBase {
   readonly type: 'GarbageCollectionCompleted';
   readonly workersCleaned: number;
   readonly orphansDetected: number;
-  /** Messages of the errors met during the run (the run goes on past them). */
+  /**
+   * Messages of the errors met during the run (the run goes on past them), then one line per
+   * worker whose stop or removal is failing at the time of the run (`remove w-1: ...`).
+   */
   readonly errors: readonly string[];
   readonly duration: number;
 }
@@ -117,6 +159,7 @@ export type LifecycleEvent =
   | WorkerEphemeralTerminated
   | WorkerEphemeralCleanedUp
   | OrphanWorkerDetected
+  | WorkerEphemeralActionFailed
   | GarbageCollectionCompleted;
 
 export type LifecycleEventType = LifecycleEvent['type'];
@@ -132,5 +175,6 @@ export const lifecycleEventTypes: readonly LifecycleEventType[] = [
   'WorkerEphemeralTerminated',
   'WorkerEphemeralCleanedUp',
   'OrphanWorkerDetected',
+  'WorkerEphemeralActionFailed',
   'GarbageCollectionCompleted',
 ];

@@ -1,6 +1,7 @@
 export {
   CleanupReason,
   type EventActor,
+  type EventBase,
   type EventOfType,
   type GarbageCollectionCompleted,
   type LifecycleEvent,
@@ -9,12 +10,14 @@ export {
   type OrphanKind,
   type OrphanWorkerDetected,
   TerminationReason,
+  type WorkerEphemeralActionFailed,
   type WorkerEphemeralCleanedUp,
   type WorkerEphemeralCreated,
   type WorkerEphemeralIdle,
   type WorkerEphemeralReady,
   type WorkerEphemeralTerminated,
   type WorkerEphemeralTerminating,
+  type WorkerEventBase,
 } from './events.js';
 export {
   createInProcessPublisher,

@@ -1,4 +1,32 @@
-export { type Deadline, DeadlineQueue } from './deadline-queue.js';
+export { decide, ruleNames } from './decision/decide.js';
+export type {
+  ActionFailure,
+  ActorKind,
+  CallerRequest,
+  CreationStatus,
+  DecidedEvent,
+  DecidedFacts,
+  Decision,
+  DecisionAuthority,
+  DecisionEnvironment,
+  DecisionInput,
+  Effect,
+  EffectKind,
+  GoneObservation,
+  Observation,
+  PresentObservation,
+  RuleName,
+  UpcomingRule,
+  WorkerEventPayload,
+  WorkerFacts,
+} from './decision/decision-types.js';
+export {
+  decisionInputFromRecord,
+  observationOf,
+  planWorker,
+  type RecordDecisionOptions,
+  type WorkerPlan,
+} from './decision/from-record.js';
 export { lifecycleEnabledFromEnv } from './resolve-options.js';
 export type {
   CreateWorkerOptions,
@@ -6,5 +34,7 @@ export type {
   LifecycleManager,
   LifecycleOptions,
   ManagedWorkerInfo,
+  TerminateOptions,
+  WorkerFailureInfo,
 } from './types.js';
 export { withLifecycle } from './with-lifecycle.js';

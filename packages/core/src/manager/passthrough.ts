@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { TerminationReason } from '../events/events.js';
 import type {
   CreateOptionsV1,
   CreateWorkerRequestV1,
@@ -17,6 +16,7 @@ import type {
   GarbageCollectionSummary,
   LifecycleManager,
   ManagedWorkerInfo,
+  TerminateOptions,
 } from './types.js';
 
 /**
@@ -59,9 +59,11 @@ export class PassthroughProvider extends ScopedDecorator implements LifecycleMan
   markBusy(_workerId: string): void {}
   markIdle(_workerId: string): void {}
 
-  async terminate(workerId: string, _options: { reason?: TerminationReason } = {}): Promise<void> {
+  async terminate(workerId: string, options: TerminateOptions = {}): Promise<void> {
     const ref = { workerId, scope: this.scope };
-    await (this.inner.stop ? this.inner.stop(ref) : this.inner.remove(ref));
+    const grace =
+      options.gracePeriodMs === undefined ? {} : { gracePeriodMs: options.gracePeriodMs };
+    await (this.inner.stop ? this.inner.stop(ref, grace) : this.inner.remove(ref, grace));
   }
 
   worker(_workerId: string): ManagedWorkerInfo | undefined {

@@ -40,7 +40,12 @@ export interface LifecycleOptions {
   enabled?: boolean;
   /** Log lines attached to WorkerEphemeralTerminated where the provider has logs. Default 20. */
   logTailLines?: number;
-  /** First delay before retrying a failed stop or removal; doubles up to `maxRetryDelay`. Default 1s. */
+  /**
+   * First delay before retrying a failed stop or removal; doubles (with jitter) up to
+   * `maxRetryDelay`. Also the interval of read-backs that confirm a stop or a removal.
+   * A refused call (the provider's `retryable: false`) is retried only at the resync interval
+   * (`policy.orphanCheckInterval`). Default 1s.
+   */
   retryDelay?: Duration;
   /** Default 1m. */
   maxRetryDelay?: Duration;
@@ -73,8 +78,27 @@ export interface ManagedWorkerInfo {
   readonly terminationReason: TerminationReason | undefined;
   /** When the removal is due (TTL), once the worker has ended. */
   readonly cleanupAt: Date | undefined;
-  /** Failed removal attempts so far (each is retried). */
+  /** Failed removal attempts so far, read-backs that confirm a removal included (each is retried). */
   readonly removalAttempts: number;
+  /** Failed stop attempts so far (each is retried). */
+  readonly stopAttempts: number;
+  /** The stop or removal failing now, until it succeeds. */
+  readonly failure: WorkerFailureInfo | undefined;
+}
+
+/** A stop or removal that failed and will be tried again. */
+export interface WorkerFailureInfo {
+  readonly action: 'stop' | 'remove';
+  readonly message: string;
+  /**
+   * A refusal a retry cannot fix soon (the provider said `retryable: false`: HTTP 403,
+   * NotOwned...): it is tried again only at the resync interval, and was announced with a
+   * WorkerEphemeralActionFailed event. Otherwise it is retried with backoff.
+   */
+  readonly terminal: boolean;
+  /** Failures in a row. */
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
 }
 
 export interface GarbageCollectionSummary {
@@ -82,6 +106,13 @@ export interface GarbageCollectionSummary {
   readonly orphansDetected: number;
   readonly errors: readonly string[];
   readonly duration: number;
+}
+
+export interface TerminateOptions {
+  /** Default ManualTermination. */
+  reason?: TerminationReason;
+  /** Between the polite stop signal and the kill. Default: the policy's gracefulTerminationTimeout. */
+  gracePeriodMs?: number;
 }
 
 export interface CreateWorkerOptions {
@@ -111,17 +142,24 @@ export interface LifecycleManager extends ProviderV1, AsyncDisposable {
    * Called by the first createWorker if not before; safe to call again.
    */
   start(): Promise<void>;
-  /** Validates the spec and the policy, creates the worker and tracks it. */
+  /**
+   * Validates the spec and the policy, creates the worker and tracks it (in state Created
+   * while the create call runs). If the call fails after making something, that half-made
+   * worker is removed before this rejects (or, if its removal fails too, left to the manager's
+   * retries).
+   */
   createWorker(spec: WorkerSpec, options?: CreateWorkerOptions): Promise<WorkerRecordV1>;
   /** The caller's "mark busy": the idle timeout stops counting. */
   markBusy(workerId: string): void;
   /** The caller's "mark idle": the idle timeout counts from now. */
   markIdle(workerId: string): void;
   /**
-   * Stops the worker (where the provider can stop) and schedules its removal after the TTL.
-   * Resolves once it has ended (Terminated or Failed).
+   * Stops the worker (where the provider can stop; within `gracePeriodMs`, default the policy's
+   * `gracefulTerminationTimeout`) and schedules its removal after the TTL. Resolves once it has
+   * ended (Terminated or Failed); rejects if the infrastructure refuses the stop.
    */
-  terminate(workerId: string, options?: { reason?: TerminationReason }): Promise<void>;
+  terminate(workerId: string, options?: TerminateOptions): Promise<void>;
+  /** What the manager knows of one worker (from the start of its create call until it is gone). */
   worker(workerId: string): ManagedWorkerInfo | undefined;
   workers(): ManagedWorkerInfo[];
   /** Lists the scope now: repairs what watches missed, finds orphans, reports a summary. */

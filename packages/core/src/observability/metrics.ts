@@ -9,7 +9,10 @@ export interface LifecycleMetrics {
   workerCleaned(attributes: Attributes): void;
   orphanDetected(attributes: Attributes): void;
   gcCompleted(durationMs: number, attributes: Attributes): void;
+  /** A failed removal (or read-back confirming one); `terminal` says whether it is a refusal. */
   removalFailed(attributes: Attributes): void;
+  /** A failed stop; `terminal` says whether it is a refusal. */
+  stopFailed(attributes: Attributes): void;
 }
 
 export const meterName = '@hodei/lifecycle-core';
@@ -34,7 +37,12 @@ export function createLifecycleMetrics(
     unit: 'ms',
   });
   const removalFailures = m.createCounter('hodei.lifecycle.removal.failures', {
-    description: 'Failed removal attempts (each is retried with backoff)',
+    description:
+      'Failed removal attempts (retried with backoff; refusals, terminal=true, at the resync interval)',
+  });
+  const stopFailures = m.createCounter('hodei.lifecycle.stop.failures', {
+    description:
+      'Failed stop attempts (retried with backoff; refusals, terminal=true, at the resync interval)',
   });
   m.createObservableGauge('hodei.lifecycle.workers.tracked', {
     description: 'Workers tracked by this manager',
@@ -46,5 +54,6 @@ export function createLifecycleMetrics(
     orphanDetected: (a) => orphans.add(1, withBase(a)),
     gcCompleted: (ms, a) => gcDuration.record(ms, withBase(a)),
     removalFailed: (a) => removalFailures.add(1, withBase(a)),
+    stopFailed: (a) => stopFailures.add(1, withBase(a)),
   };
 }

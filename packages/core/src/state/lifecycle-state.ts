@@ -2,7 +2,7 @@ import { IllegalTransitionError } from '../errors/errors.js';
 
 /** The states a managed worker goes through. */
 export const LifecycleState = {
-  /** The manager asked the provider to create it. */
+  /** The manager asked the provider to create it; the create call has not returned yet. */
   Created: 'Created',
   /** It exists and is starting; not yet ready. */
   Initializing: 'Initializing',
@@ -26,7 +26,10 @@ const S = LifecycleState;
 
 /**
  * The transition table. Anything not listed is illegal. CleanedUp is reachable from every
- * state because a worker can vanish out of band at any moment (a lost worker).
+ * state because a worker can vanish out of band at any moment (a lost worker). Each
+ * transition is one the manager's decision function makes (its table test produces them all):
+ * Created -> Terminating when the caller ends a worker still being created, Created -> Failed
+ * when the create call fails after making something, Created -> CleanedUp when it made nothing.
  */
 export const lifecycleTransitions: Readonly<Record<LifecycleState, readonly LifecycleState[]>> = {
   [S.Created]: [S.Initializing, S.Terminating, S.Failed, S.CleanedUp],

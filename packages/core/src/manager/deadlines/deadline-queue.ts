@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../../clock/clock.js';
 
 /** One scheduled deadline: the handle `schedule` returns and `cancel` takes. */
 export interface Deadline<T> {
