@@ -1,7 +1,8 @@
 /**
  * How a worker's end is told, in memory: a job that completed before its adopter arrived (past
  * its deadline) is JobCompleted; a TTL never starts before the end was seen, nor (for a worker
- * first seen finished) before the reported end rounded up to the second; a stop from outside
+ * first seen finished) before the reported end, plus a second when the report is in whole
+ * seconds (it may be truncated); a stop from outside
  * is an ExternalTermination, or the lifetime when it came at the stamped deadline.
  */
 import { createManualClock, createMemoryProvider } from '@hodei/lifecycle-testkit';
@@ -51,7 +52,7 @@ test('adopted after its deadline, a job that had completed ends JobCompleted wit
   ]);
 });
 
-test('adopted already finished: the TTL counts from the reported end rounded up to the second', async () => {
+test('adopted already finished: the TTL counts from the reported end (to the millisecond when it is reported so)', async () => {
   const clock = createManualClock(Date.parse('2026-01-01T00:00:00.300Z'));
   const first = setup({ clock });
   await first.manager.createWorker(workerSpec({ runForMs: 5 * second }), { workerId: 'w-1' });
@@ -62,9 +63,27 @@ test('adopted already finished: the TTL counts from the reported end rounded up 
   await next.manager.start();
   await clock.settle();
   const [terminated] = next.events.ofType('WorkerEphemeralTerminated');
-  // From :06.000 (the end rounded up), not from the adoption at :10.300.
+  // From :05.300 (the reported end), not from the adoption at :10.300.
+  expect(terminated?.ttlExpiresAt?.toISOString()).toBe('2026-01-01T00:01:05.300Z');
+  await clock.advance(54 * second + 900); // :01:05.200
+  expect(first.infrastructure.workers()).toHaveLength(1);
+  await clock.advance(100);
+  expect(first.infrastructure.workers()).toEqual([]);
+});
+
+test('adopted already finished, its end reported in whole seconds: the TTL counts from a second later (the report may be truncated)', async () => {
+  const clock = createManualClock(Date.parse('2026-01-01T00:00:00.000Z'));
+  const first = setup({ clock });
+  await first.manager.createWorker(workerSpec({ runForMs: 5 * second }), { workerId: 'w-1' });
+  await first.manager.close();
+  await clock.advance(10 * second); // reported end :05.000 (the real one may be up to :05.999)
+
+  const next = setup({ clock, infrastructure: first.infrastructure, options: { instanceId: 'b' } });
+  await next.manager.start();
+  await clock.settle();
+  const [terminated] = next.events.ofType('WorkerEphemeralTerminated');
   expect(terminated?.ttlExpiresAt?.toISOString()).toBe('2026-01-01T00:01:06.000Z');
-  await clock.advance(55 * second + 600); // :01:05.900
+  await clock.advance(55 * second + 900); // :01:05.900
   expect(first.infrastructure.workers()).toHaveLength(1);
   await clock.advance(100);
   expect(first.infrastructure.workers()).toEqual([]);

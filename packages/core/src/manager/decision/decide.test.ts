@@ -635,9 +635,21 @@ const cases: Case[] = [
     expect: { changes: { finishedAt: T0 + 7 * second } },
   },
   {
-    name: 'job-ended: adopted already finished: the TTL counts from the reported end, rounded up to the second',
+    name: 'job-ended: adopted already finished: the TTL counts from the reported end',
     given: {
       observation: ended({ finishedAt: T0 + 5_300, at: T0 + 60 * minute }),
+      worker: { adopted: true, state: 'Initializing', logTail: null, seenUnfinished: false },
+      now: T0 + 60 * minute,
+    },
+    expect: {
+      changes: { finishedAt: T0 + 5_300, cleanupAt: T0 + 65_300 },
+      events: [{ type: 'WorkerEphemeralTerminated', ttlExpiresAt: new Date(T0 + 65_300) }],
+    },
+  },
+  {
+    name: 'job-ended: adopted already finished, the end reported in whole seconds (maybe truncated): the TTL counts from a second later',
+    given: {
+      observation: ended({ finishedAt: T0 + 5 * second, at: T0 + 60 * minute }),
       worker: { adopted: true, state: 'Initializing', logTail: null, seenUnfinished: false },
       now: T0 + 60 * minute,
     },
@@ -1250,7 +1262,7 @@ describe('decisionInputFromRecord and planWorker (what the operator CLI uses)', 
       type: 'WorkerEphemeralTerminated',
       reason: 'JobCompleted',
       exitCode: 0,
-      ttlExpiresAt: new Date(T0 + 4 * second + 2 * second),
+      ttlExpiresAt: new Date(T0 + 3_200 + 2 * second),
     });
     expect(plan.worker.cleanupReason).toBe(CleanupReason.TtlExpired);
     expect(plan.steps.at(-1)?.effects).toEqual([{ kind: 'remove', gracePeriodMs: 10_000 }]);

@@ -15,15 +15,18 @@ const SECOND = 1_000;
  *   `finishedAt` can be up to a second before the real end; the observation is never before it.
  * - Already finished when first seen (adopted after its manager died): when it was observed
  *   means nothing (it may have ended hours ago), so the TTL counts from the reported
- *   `finishedAt` rounded up to the whole second, so that a long-finished worker past its TTL
- *   is removed promptly. Never later than the observation, which is certainly after the end.
+ *   `finishedAt`, so that a long-finished worker past its TTL is removed promptly. A report in
+ *   whole seconds may be truncated (Kubernetes): the real end may be up to a second after it,
+ *   so the TTL counts from one second later. Never later than the observation, which is
+ *   certainly after the end.
  * - No `finishedAt` reported: the observation.
  */
 export function ttlCountsFrom(observed: PresentObservation, seenUnfinished: boolean): number {
   const reported = observed.finishedAt;
   if (reported === undefined || !Number.isFinite(reported)) return observed.at;
   if (seenUnfinished) return Math.max(observed.at, reported);
-  return Math.min(observed.at, Math.ceil(reported / SECOND) * SECOND);
+  const surelyEnded = reported % SECOND === 0 ? reported + SECOND : reported;
+  return Math.min(observed.at, surelyEnded);
 }
 
 /**
