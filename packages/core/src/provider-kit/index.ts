@@ -20,7 +20,12 @@ export {
   toProviderError,
   transientErrorCodes,
 } from './errors.js';
-export { MIN_LEASE_DURATION_MS } from './lease-checks.js';
+export {
+  assertLeaseHold,
+  assertLeaseRef,
+  assertLeaseSelector,
+  MIN_LEASE_DURATION_MS,
+} from './lease-checks.js';
 export { type PollListOptions, pollList } from './poll-list.js';
 export {
   type ReflectorEvent,
