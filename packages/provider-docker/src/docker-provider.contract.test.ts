@@ -13,6 +13,7 @@ runProviderContractSuite({
     let calls = 0;
     const provider = createDockerProvider({
       providerId: 'docker-contract',
+      leaseImage: TEST_IMAGE,
       onRequest: () => {
         calls += 1;
       },
@@ -21,7 +22,8 @@ runProviderContractSuite({
       provider,
       countCalls: () => calls,
       // A second client of the same engine, as a restarted process would make.
-      anotherInstance: () => createDockerProvider({ providerId: 'docker-contract' }),
+      anotherInstance: () =>
+        createDockerProvider({ providerId: 'docker-contract', leaseImage: TEST_IMAGE }),
       cleanup: () => provider.close(),
     };
   },
