@@ -54,6 +54,8 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   readonly enabled = true;
 
   private readonly engine: Reconciler;
+  /** Uids of listed workers left to their live owner: re-checked on every re-list. */
+  private readonly leftToLiveOwners = new Set<string>();
   /** Holds this instance's owner lease, where the provider has leases. */
   private readonly leaseKeeper: LeaseKeeper | undefined;
   private readonly watchAbort = new AbortController();
@@ -311,9 +313,19 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     if (records && !this.closed) {
       const orphansBefore = this.engine.orphans;
       const untracked = this.engine.store.listed(records, createdBefore);
-      if (initial || this.policy.orphanDetectionEnabled) {
-        const leases = await this.leasesFor(untracked, errors);
-        for (const record of this.closed ? [] : untracked) {
+      // Workers left to a live owner are looked at again on every re-list, orphan detection
+      // on or off: the start would have adopted them, had their owner been dead then.
+      const listedUids = new Set(records.map((record) => record.uid));
+      for (const uid of this.leftToLiveOwners) {
+        if (!listedUids.has(uid)) this.leftToLiveOwners.delete(uid);
+      }
+      const candidates =
+        initial || this.policy.orphanDetectionEnabled
+          ? untracked
+          : untracked.filter((record) => this.leftToLiveOwners.has(record.uid));
+      if (candidates.length > 0) {
+        const leases = await this.leasesFor(candidates, errors);
+        for (const record of this.closed ? [] : candidates) {
           const owner = readOwnership(record)?.owner;
           if (owner === undefined) continue;
           if (leases === 'failed' && owner !== this.instanceId) continue; // next re-list
@@ -322,7 +334,12 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
             self: this.instanceId,
             liveness: ownerLiveness(owner, leases === 'failed' ? undefined : leases),
           });
-          if (verdict.adopt) this.adopt(record, correlationId);
+          if (verdict.adopt) {
+            this.leftToLiveOwners.delete(record.uid);
+            this.adopt(record, correlationId);
+          } else {
+            this.leftToLiveOwners.add(record.uid);
+          }
         }
       }
       orphansDetected = this.engine.orphans - orphansBefore;

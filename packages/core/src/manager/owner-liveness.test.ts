@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { setup, workerSpec } from '../../test/lifecycle-setup.js';
+import { setup, testPolicy, workerSpec } from '../../test/lifecycle-setup.js';
 import { InvalidOptionsError, withLifecycle } from '../index.js';
 import { adoptionOf, ownerLiveness } from './decision/adoption.js';
 
@@ -153,5 +153,23 @@ describe('adoptionOf (pure)', () => {
       adopt: true,
       reason: 'owner-unknown',
     });
+  });
+});
+
+describe('owner liveness without orphan detection', () => {
+  test('a worker left to a live owner at start is adopted once its owner dies, even with orphan detection off', async () => {
+    const policy = { ...testPolicy, orphanDetectionEnabled: false };
+    const { a, b, clock, infrastructure } = await twoManagers(
+      { options: { policy } },
+      { options: { policy } },
+    );
+    expect(b.events.ofType('OrphanWorkerDetected')).toEqual([]);
+    const cutAt = clock.now();
+    infrastructure.faults.partitionLease('manager-a');
+    await clock.advance(lease + resync);
+    expect(b.events.ofType('OrphanWorkerDetected').map((e) => e.workerId)).toEqual(['a-1', 'a-2']);
+    expect(clock.now() - cutAt).toBeLessThanOrEqual(lease + resync);
+    // A never adopted B's worker: orphan detection is off, and B is alive anyway.
+    expect(a.events.ofType('OrphanWorkerDetected')).toEqual([]);
   });
 });
