@@ -69,24 +69,5 @@ runProviderContractSuite({
       },
     },
   },
-  // Found by the contract suite of issue 11; fixed on the provider kit (issue 12), then removed here.
-  expectedFailures: {
-    'spec.everyProblemWithProvider':
-      'prepareContainer calls validateWorkerSpec first, which throws before the docker extension is checked: the shared problems hide the provider ones',
-    'remove.grace':
-      "records never say removing while remove stops a container: the engine reports it running during `docker stop`, and the provider's own stopping marks are not reflected in records",
-    'watch.removal':
-      'the same cause as remove.grace: the watch never delivers an upsert saying removing while the container runs out its grace period',
-    'remove.signal':
-      'an aborted signal aborts the stop request and remove rejects before its DELETE: the engine kills the container at the end of the grace period, but nobody removes it (left exited, 137)',
-    'errors.malformedRef':
-      'a malformed ref is treated as an unknown worker (get: undefined, remove: success, stop: WorkerNotFoundError) instead of InvalidOptionsError',
-    'errors.malformedSelector':
-      'list answers [] and watch ends at once for a selector without a scope, instead of InvalidOptionsError',
-    'errors.badOptions':
-      'a negative grace period is clamped to 0 (the worker is removed at once) and a bad tail is a ProviderError, instead of InvalidOptionsError',
-    'close.calls':
-      'health() after close resolves { healthy: false } instead of rejecting with ClosedError',
-  },
   timeouts: { readyMs: 20_000, completeMs: 20_000, removeMs: 20_000, gracePeriodMs: 1_000 },
 });

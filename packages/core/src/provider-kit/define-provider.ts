@@ -160,6 +160,9 @@ export type DefinedProvider<TType extends string = string> = ProviderV1 & {
 
 const optionalHooks = ['stop', 'watch', 'logs', 'health'] as const;
 
+/** How long past the grace period `remove` waits for a deleted worker to disappear. */
+const goneTimeoutMs = 60_000;
+
 /**
  * Builds a provider (contract v1) from the author's hooks. Before any hook runs, the kit:
  * refuses calls after `close()` (ClosedError); checks refs, selectors, grace periods, `tail`
@@ -223,10 +226,51 @@ export function defineProvider<const TType extends string, TExtension = undefine
     return { gracePeriodMs: grace ?? defaultGrace, signal };
   };
 
+  /**
+   * Resolves once the author's `get` no longer finds the worker (the uid the first read sees
+   * is pinned, so a new incarnation made meanwhile does not keep us waiting). Reads back off
+   * from 5 ms to 1 s; after the grace period plus `goneTimeoutMs` it gives up with a retryable
+   * ProviderError, and an abort of `signal` ends the waiting with CancelledError.
+   */
+  async function untilGone(
+    ref: WorkerRefV1,
+    gracePeriodMs: number,
+    signal: AbortSignal,
+    action: string,
+  ): Promise<void> {
+    const giveUpAt = Date.now() + gracePeriodMs + goneTimeoutMs;
+    let pinned = ref;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 1_000)) {
+      const record = await call(action, () => def.get(pinned), signal);
+      if (
+        record === undefined ||
+        record.labels[OwnershipKeys.managedBy] !== ref.scope ||
+        record.workerId !== ref.workerId ||
+        (pinned.uid !== undefined && record.uid !== pinned.uid)
+      ) {
+        return;
+      }
+      pinned = { ...ref, uid: record.uid };
+      if (Date.now() >= giveUpAt) {
+        throw new ProviderError(
+          providerId,
+          `${action}: the worker (uid ${record.uid}) is still there ${gracePeriodMs + goneTimeoutMs} ms after its removal was asked for`,
+          { retryable: true, status: 'ETIMEDOUT' },
+        );
+      }
+      await untilSettledOrAborted(
+        new Promise((resolve) => setTimeout(resolve, delay)),
+        signal,
+        action,
+      );
+    }
+  }
+
   async function undoCreate(ownership: Ownership, uid: string, action: string): Promise<void> {
     const ref = { workerId: ownership.workerId, scope: ownership.scope, uid };
     try {
       await def.remove(ref, { gracePeriodMs: 0, signal: neverAborted });
+      await untilGone(ref, 0, neverAborted, action);
     } catch (error) {
       if (WorkerNotFoundError.isInstance(error)) return;
       const mapped = fail(`${action}: removing the half-made worker`, error);
@@ -347,6 +391,8 @@ export function defineProvider<const TType extends string, TExtension = undefine
         // Idempotent: a worker that is not there is removed.
         if (!WorkerNotFoundError.isInstance(error)) throw error;
       }
+      // The promise is "gone", not "accepted": many infrastructures delete asynchronously.
+      await untilGone(ref, ctx.gracePeriodMs, ctx.signal, action);
     },
 
     async health(): Promise<ProviderHealthV1> {
