@@ -74,18 +74,6 @@ runProviderContractSuite({
       },
     },
   },
-  // Found by the contract suite of issue 11; fixed on the provider kit (issue 12), then removed here.
-  expectedFailures: {
-    'spec.everyProblemWithProvider':
-      'create runs validateWorkerSpec first, which throws before validateKubernetesExtension: the shared problems hide the provider ones',
-    'remove.gone':
-      'remove resolves once the DELETE is accepted (the pod is still there with a deletionTimestamp, removing: true); it must wait until the pod is gone',
-    'remove.polite': 'the same cause as remove.gone: remove resolves before the pod is gone',
-    'instance.adopt':
-      "the same cause as remove.gone: after another instance's remove resolved, the pod is still there",
-    'close.calls':
-      'calls after close reach the HTTP client, which refuses them with a ProviderError ("the provider is closed") instead of a ClosedError before any call',
-  },
   timeouts: {
     readyMs: 20_000,
     completeMs: 20_000,

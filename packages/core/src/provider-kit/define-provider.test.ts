@@ -276,6 +276,10 @@ describe('defineProvider', () => {
     controller.abort();
     expect(CancelledError.isInstance(await rejection(waiting))).toBe(true);
     expect(kept.size).toBe(1);
+    // A hook that says 'gone' (a synchronous delete) is taken at its word: nothing read back.
+    const { provider: sync, hooks: syncHooks } = fake({ remove: async () => 'gone' as const });
+    await sync.remove({ workerId: 'w-1', scope });
+    expect(syncHooks.get).not.toHaveBeenCalled();
   });
 
   test('the kit applies tail, also for an infrastructure that cannot', async () => {
