@@ -259,14 +259,22 @@ class DockerEngine {
       .map((summary) => this.marked(summaryToRecord(summary, now)));
   }
 
-  async remove(ref: WorkerRefV1, { gracePeriodMs, signal }: TerminateContext): Promise<void> {
+  /**
+   * 'gone' when the container surely no longer exists (`docker rm` returns once it is
+   * removed); undefined when another removal is under way, which the kit then waits out.
+   */
+  async remove(
+    ref: WorkerRefV1,
+    { gracePeriodMs, signal }: TerminateContext,
+  ): Promise<'gone' | undefined> {
     const target = await this.resolve(ref, signal);
-    if (!target || target.state?.Status === 'removing') return; // gone, or going: success
+    if (!target) return 'gone';
+    if (target.state?.Status === 'removing') return undefined; // going: the kit waits
     // From here on the removal goes to its end even if the caller stops waiting (the kit
     // ends the waiting on an abort): a stop cut short would leave the container exited.
     this.removing.set(target.id, (this.removing.get(target.id) ?? 0) + 1);
     try {
-      await this.stopAndRemove(target, gracePeriodMs);
+      return await this.stopAndRemove(target, gracePeriodMs);
     } finally {
       const left = (this.removing.get(target.id) ?? 1) - 1;
       if (left <= 0) this.removing.delete(target.id);
@@ -274,14 +282,14 @@ class DockerEngine {
     }
   }
 
-  private async stopAndRemove(target: Target, gracePeriodMs: number): Promise<void> {
+  private async stopAndRemove(target: Target, gracePeriodMs: number): Promise<'gone' | undefined> {
     // Known to have ended (the watch saw it exit): nothing to stop, so no stop call.
     const ended = !target.state && finishedKnown(this.observed.get(target.id));
     if (!ended && (!target.state || target.state.Running || target.state.Restarting)) {
       try {
         await this.stopContainer(target.id, graceSeconds(gracePeriodMs));
       } catch (error) {
-        if (httpStatusOf(error) === 404) return;
+        if (httpStatusOf(error) === 404) return 'gone';
         // A stop refused for another reason still ends in the forced removal below.
         if (isRetryable(error)) {
           throw this.fail(`stop container ${target.id}`, error);
@@ -290,10 +298,13 @@ class DockerEngine {
     }
     try {
       await this.client.remove(target.id, {});
+      return 'gone';
     } catch (error) {
       const status = httpStatusOf(error);
-      // 404: already gone. 409: "removal of container ... is already in progress".
-      if (status === 404 || status === 409) return;
+      // 404: already gone. 409: "removal of container ... is already in progress" (the kit
+      // waits it out).
+      if (status === 404) return 'gone';
+      if (status === 409) return undefined;
       throw this.fail(`remove container ${target.id}`, error);
     }
   }
