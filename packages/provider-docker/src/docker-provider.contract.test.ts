@@ -1,6 +1,15 @@
-import { runProviderContractSuite } from '@hodei/lifecycle-testkit';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProviderContractSuite, startFaultProxy } from '@hodei/lifecycle-testkit';
 import { beforeAll, describe, test } from 'vitest';
-import { readyProbe, requireEngine, TEST_IMAGE, worker } from '../test/support.js';
+import {
+  engineSocketPath,
+  readyProbe,
+  requireEngine,
+  TEST_IMAGE,
+  worker,
+} from '../test/support.js';
 import { createDockerProvider } from './index.js';
 
 beforeAll(requireEngine);
@@ -11,8 +20,16 @@ runProviderContractSuite({
   suiteName: 'docker provider: contract v1',
   createProvider: async () => {
     let calls = 0;
+    // The provider talks to the engine through a proxy that can cut its connections: the
+    // suite's transient faults and dropped watches.
+    const proxy = await startFaultProxy(
+      { path: engineSocketPath() },
+      { listenPath: join(tmpdir(), `hodei-docker-faults-${randomUUID()}.sock`) },
+    );
+    const socketPath = 'path' in proxy.address ? proxy.address.path : '';
     const provider = createDockerProvider({
       providerId: 'docker-contract',
+      socketPath,
       onRequest: () => {
         calls += 1;
       },
@@ -20,9 +37,13 @@ runProviderContractSuite({
     return {
       provider,
       countCalls: () => calls,
+      faults: { failNext: () => proxy.failNext(), dropWatches: () => proxy.dropConnections() },
       // A second client of the same engine, as a restarted process would make.
       anotherInstance: () => createDockerProvider({ providerId: 'docker-contract' }),
-      cleanup: () => provider.close(),
+      cleanup: async () => {
+        await provider.close();
+        await proxy.close();
+      },
     };
   },
   fixtures: {
