@@ -139,6 +139,7 @@ export interface ProviderDefinition<TType extends string = string, TExtension = 
    * worker back with `get` until it is gone; return `'gone'` when your call only returns once
    * the worker no longer exists (a synchronous delete), and it reads nothing.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing must fit
   remove(ref: WorkerRefV1, ctx: TerminateContext): Promise<void | 'gone'>;
   /** Stops, keeping the record and logs. Throw WorkerNotFoundError when there is no such worker. */
   stop?(ref: WorkerRefV1, ctx: TerminateContext): Promise<void>;
