@@ -62,6 +62,7 @@ export {
   type DecisionAuthority,
   type DecisionEnvironment,
   type DecisionInput,
+  type DistributiveOmit,
   decide,
   decisionInputFromRecord,
   type Effect,

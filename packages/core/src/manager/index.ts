@@ -10,6 +10,7 @@ export type {
   DecisionAuthority,
   DecisionEnvironment,
   DecisionInput,
+  DistributiveOmit,
   Effect,
   EffectKind,
   GoneObservation,
