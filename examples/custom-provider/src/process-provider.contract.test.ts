@@ -39,11 +39,6 @@ runProviderContractSuite({
       'an image': { image: 'busybox:1.36', command: ['true'] },
     },
   },
-  expectedFailures: {
-    // Each known failure with its diagnosis: the test passes while it fails, and says when it is fixed.
-    'spec.everyProblemWithProvider':
-      'validateProcessSpec calls validateWorkerSpec first, which throws before the process checks run',
-  },
   timeouts: { readyMs: 5_000, completeMs: 5_000, removeMs: 5_000, gracePeriodMs: 500 },
 });
 // #endregion suite

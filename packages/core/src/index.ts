@@ -66,6 +66,7 @@ export {
   type DecisionAuthority,
   type DecisionEnvironment,
   type DecisionInput,
+  type DistributiveOmit,
   decide,
   decisionInputFromRecord,
   type Effect,

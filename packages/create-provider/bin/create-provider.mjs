@@ -3,7 +3,7 @@
  * npm create @hodei/provider <directory> [--type <plugin-type>]
  *
  * Writes a new provider package: ESM, TypeScript, built on @hodei/lifecycle-core/provider's
- * kit, with the testkit's contract suite and a lifecycle test wired. Its tests pass as
+ * kit, with the testkit's contract and lifecycle conformance suites wired. Its tests pass as
  * generated, against a stand-in infrastructure (src/infrastructure.ts) that you replace with
  * your client. No dependency of its own: it copies template/ and fills in the names.
  */
@@ -133,7 +133,7 @@ function main() {
 Next:
   cd ${relative(process.cwd(), target) || '.'}
   npm install
-  npm test          # the contract suite and a lifecycle test, against the stand-in
+  npm test          # the contract and lifecycle conformance suites, against the stand-in
 Then replace src/infrastructure.ts with your infrastructure's client; the guide:
 https://github.com/hodei-lifecycle/hodei-lifecycle/blob/main/docs/writing-a-provider.md`);
 }

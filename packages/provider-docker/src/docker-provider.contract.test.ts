@@ -1,6 +1,15 @@
-import { runProviderContractSuite } from '@hodei/lifecycle-testkit';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProviderContractSuite, startFaultProxy } from '@hodei/lifecycle-testkit';
 import { beforeAll, describe, test } from 'vitest';
-import { readyProbe, requireEngine, TEST_IMAGE, worker } from '../test/support.js';
+import {
+  engineSocketPath,
+  readyProbe,
+  requireEngine,
+  TEST_IMAGE,
+  worker,
+} from '../test/support.js';
 import { createDockerProvider } from './index.js';
 
 beforeAll(requireEngine);
@@ -11,9 +20,17 @@ runProviderContractSuite({
   suiteName: 'docker provider: contract v1',
   createProvider: async () => {
     let calls = 0;
+    // The provider talks to the engine through a proxy that can cut its connections: the
+    // suite's transient faults and dropped watches.
+    const proxy = await startFaultProxy(
+      { path: engineSocketPath() },
+      { listenPath: join(tmpdir(), `hodei-docker-faults-${randomUUID()}.sock`) },
+    );
+    const socketPath = 'path' in proxy.address ? proxy.address.path : '';
     const provider = createDockerProvider({
       providerId: 'docker-contract',
       leaseImage: TEST_IMAGE,
+      socketPath,
       onRequest: () => {
         calls += 1;
       },
@@ -21,10 +38,14 @@ runProviderContractSuite({
     return {
       provider,
       countCalls: () => calls,
+      faults: { failNext: () => proxy.failNext(), dropWatches: () => proxy.dropConnections() },
       // A second client of the same engine, as a restarted process would make.
       anotherInstance: () =>
         createDockerProvider({ providerId: 'docker-contract', leaseImage: TEST_IMAGE }),
-      cleanup: () => provider.close(),
+      cleanup: async () => {
+        await provider.close();
+        await proxy.close();
+      },
     };
   },
   fixtures: {
@@ -70,25 +91,6 @@ runProviderContractSuite({
         annotations: { team: 'b' },
       },
     },
-  },
-  // Found by the contract suite of issue 11; fixed on the provider kit (issue 12), then removed here.
-  expectedFailures: {
-    'spec.everyProblemWithProvider':
-      'prepareContainer calls validateWorkerSpec first, which throws before the docker extension is checked: the shared problems hide the provider ones',
-    'remove.grace':
-      "records never say removing while remove stops a container: the engine reports it running during `docker stop`, and the provider's own stopping marks are not reflected in records",
-    'watch.removal':
-      'the same cause as remove.grace: the watch never delivers an upsert saying removing while the container runs out its grace period',
-    'remove.signal':
-      'an aborted signal aborts the stop request and remove rejects before its DELETE: the engine kills the container at the end of the grace period, but nobody removes it (left exited, 137)',
-    'errors.malformedRef':
-      'a malformed ref is treated as an unknown worker (get: undefined, remove: success, stop: WorkerNotFoundError) instead of InvalidOptionsError',
-    'errors.malformedSelector':
-      'list answers [] and watch ends at once for a selector without a scope, instead of InvalidOptionsError',
-    'errors.badOptions':
-      'a negative grace period is clamped to 0 (the worker is removed at once) and a bad tail is a ProviderError, instead of InvalidOptionsError',
-    'close.calls':
-      'health() after close resolves { healthy: false } instead of rejecting with ClosedError',
   },
   timeouts: { readyMs: 20_000, completeMs: 20_000, removeMs: 20_000, gracePeriodMs: 1_000 },
 });

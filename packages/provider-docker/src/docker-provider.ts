@@ -31,7 +31,6 @@ import {
   describeDockerError,
   engineMessage,
   httpStatusOf,
-  isAbort,
   isRetryable,
   toLifecycleError,
 } from './errors.js';
@@ -149,6 +148,12 @@ class DockerEngine {
   private readonly identities = new Map<string, Identity>();
   /** Containers this provider is stopping or removing now (id -> calls under way). */
   private readonly stopping = new Map<string, number>();
+  /**
+   * Containers this provider is removing now (id -> calls under way): the engine reports them
+   * running while `docker stop` runs out the grace period, so records and watches say
+   * `removing` from these marks.
+   */
+  private readonly removing = new Map<string, number>();
   /** Container id -> its last state known to the watches (seeded by create). */
   private readonly observed = new Map<string, ObservedContainer>();
   /** Containers being started by create, with the inspection that will follow the start. */
@@ -237,7 +242,14 @@ class DockerEngine {
 
   async get(ref: WorkerRefV1): Promise<WorkerRecordV1 | undefined> {
     const info = await this.find(ref);
-    return info ? inspectToRecord(info) : undefined;
+    return info ? this.marked(inspectToRecord(info)) : undefined;
+  }
+
+  /** A record of a container this provider is removing says so, whatever the engine says. */
+  private marked(record: WorkerRecordV1): WorkerRecordV1 {
+    return !record.removing && this.removing.has(record.uid)
+      ? { ...record, removing: true }
+      : record;
   }
 
   async list(selector: WorkerSelectorV1): Promise<WorkerRecordV1[]> {
@@ -251,31 +263,55 @@ class DockerEngine {
     // The kit keeps only the selector's workers; a container without a worker id is none.
     return summaries
       .filter((summary) => Boolean(summary.Labels?.[OwnershipKeys.workerId]))
-      .map((summary) => summaryToRecord(summary, now));
+      .map((summary) => this.marked(summaryToRecord(summary, now)));
   }
 
-  async remove(ref: WorkerRefV1, { gracePeriodMs, signal }: TerminateContext): Promise<void> {
+  /**
+   * 'gone' when the container surely no longer exists (`docker rm` returns once it is
+   * removed); undefined when another removal is under way, which the kit then waits out.
+   */
+  async remove(
+    ref: WorkerRefV1,
+    { gracePeriodMs, signal }: TerminateContext,
+  ): Promise<'gone' | undefined> {
     const target = await this.resolve(ref, signal);
-    if (!target || target.state?.Status === 'removing') return; // gone, or going: success
+    if (!target) return 'gone';
+    if (target.state?.Status === 'removing') return undefined; // going: the kit waits
+    // From here on the removal goes to its end even if the caller stops waiting (the kit
+    // ends the waiting on an abort): a stop cut short would leave the container exited.
+    this.removing.set(target.id, (this.removing.get(target.id) ?? 0) + 1);
+    try {
+      return await this.stopAndRemove(target, gracePeriodMs);
+    } finally {
+      const left = (this.removing.get(target.id) ?? 1) - 1;
+      if (left <= 0) this.removing.delete(target.id);
+      else this.removing.set(target.id, left);
+    }
+  }
+
+  private async stopAndRemove(target: Target, gracePeriodMs: number): Promise<'gone' | undefined> {
     // Known to have ended (the watch saw it exit): nothing to stop, so no stop call.
     const ended = !target.state && finishedKnown(this.observed.get(target.id));
     if (!ended && (!target.state || target.state.Running || target.state.Restarting)) {
       try {
-        await this.stopContainer(target.id, graceSeconds(gracePeriodMs), signal);
+        await this.stopContainer(target.id, graceSeconds(gracePeriodMs));
       } catch (error) {
-        if (httpStatusOf(error) === 404) return;
+        if (httpStatusOf(error) === 404) return 'gone';
         // A stop refused for another reason still ends in the forced removal below.
-        if (isAbort(error) || isRetryable(error)) {
+        if (isRetryable(error)) {
           throw this.fail(`stop container ${target.id}`, error);
         }
       }
     }
     try {
-      await this.client.remove(target.id, { signal });
+      await this.client.remove(target.id, {});
+      return 'gone';
     } catch (error) {
       const status = httpStatusOf(error);
-      // 404: already gone. 409: "removal of container ... is already in progress".
-      if (status === 404 || status === 409) return;
+      // 404: already gone. 409: "removal of container ... is already in progress" (the kit
+      // waits it out).
+      if (status === 404) return 'gone';
+      if (status === 409) return undefined;
       throw this.fail(`remove container ${target.id}`, error);
     }
   }
@@ -321,6 +357,7 @@ class DockerEngine {
       },
       recall: (uid) => this.observed.get(uid),
       stopping: (uid) => this.stopping.has(uid),
+      removing: (uid) => this.removing.has(uid),
       remember: (uid, observed) => this.observe(uid, observed),
       list: () => ctx.list(selector),
       clock: systemClock,

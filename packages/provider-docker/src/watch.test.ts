@@ -53,6 +53,7 @@ function fakeEngine(steps: Array<PassThrough | Error>, listed: WorkerRecordV1[][
     }),
     recall: () => undefined,
     stopping: () => false,
+    removing: () => false,
     remember: () => {},
     list: async () => listed.shift() ?? [],
     // A clock whose timers fire at once, moving time forward: backoffs cost no real time.

@@ -20,6 +20,8 @@ export const WATCHED_ACTIONS = [
   'start',
   'restart',
   'die',
+  // Sent by docker stop as it starts: our own removal says removing from then on.
+  'kill',
   'pause',
   'unpause',
   'oom',
@@ -40,6 +42,8 @@ export interface WatchDeps {
   recall(uid: string): ObservedContainer | undefined;
   /** True while this provider itself stops or removes the container (its exit is expected). */
   stopping(uid: string): boolean;
+  /** True while this provider itself removes the container. */
+  removing(uid: string): boolean;
   /** Remembers a state derived from events (or forgets a destroyed container). */
   remember(uid: string, observed: ObservedContainer | undefined): void;
   /** Every container of the selector, one call. */
@@ -68,7 +72,8 @@ export function applyEvent(
   at: Date,
 ): ObservedContainer | undefined {
   const record = known.record;
-  if (action === 'create') return known;
+  // A signal sent says nothing yet (the die that may follow does); a create, nothing new.
+  if (action === 'create' || action === 'kill') return known;
   if (action === 'start' || action === 'restart') {
     return {
       ...known,
@@ -237,7 +242,10 @@ async function pumpEvents(
           observed =
             action === 'die' && deps.stopping(uid)
               ? applyOwnExit(observed, event, eventTime(event))
-              : applyEvent(observed, action, eventTime(event));
+              : action === 'kill' && deps.removing(uid)
+                ? // Our removal's polite signal: running out its grace period now.
+                  { ...observed, record: { ...observed.record, removing: true } }
+                : applyEvent(observed, action, eventTime(event));
         }
         if (observed) {
           deps.remember(uid, observed);
@@ -257,7 +265,12 @@ async function pumpEvents(
         // Gone already, or being removed (`docker rm -f` kills it first, so its die event
         // comes while the removal runs): its destroy event follows. Reporting the dying
         // container would make it look as if it had ended by itself.
-        if (observed && !observed.record.removing) {
+        // Our own removal is reported once, as it starts: removing while it runs out its grace.
+        const ownRemovalStarts =
+          observed?.record.removing === true &&
+          before?.record.removing !== true &&
+          deps.removing(uid);
+        if (observed && (!observed.record.removing || ownRemovalStarts)) {
           channel.push({ type: 'upsert', worker: observed.record });
         }
       }

@@ -4,6 +4,12 @@ import { pollUntil } from '@hodei/lifecycle-testkit';
 import Docker from 'dockerode';
 import { ensurePackageBuilt } from '../../../ensure-built.shared.js';
 
+/** The engine's unix socket: DOCKER_HOST when it names one, else the usual path. */
+export function engineSocketPath(): string {
+  const host = process.env.DOCKER_HOST;
+  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+}
+
 export const TEST_IMAGE = 'hodei-test-worker:1';
 
 /** A raw engine client for the tests' own checks and out-of-band actions. */

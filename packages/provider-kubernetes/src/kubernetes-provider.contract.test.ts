@@ -2,7 +2,7 @@
  * The testkit's provider contract suite against the real API server (tools/k8s-env), with the
  * provider running under a ServiceAccount token bound to the shipped Role alone, not as admin.
  */
-import { runProviderContractSuite } from '@hodei/lifecycle-testkit';
+import { runProviderContractSuite, startFaultProxy } from '@hodei/lifecycle-testkit';
 import { afterAll, describe, test } from 'vitest';
 import {
   ANN,
@@ -31,13 +31,26 @@ runProviderContractSuite({
   suiteName: 'provider contract v1 (kubernetes, least-privilege Role)',
   createProvider: async () => {
     const ns = await namespace();
-    const { provider, calls } = providerFor(ns, { providerId: 'k8s-contract' });
+    // The provider talks to the API server through a proxy that can cut its connections (TLS
+    // passes through): the suite's transient faults and dropped watches.
+    const server = /server: https:\/\/([^:\s]+):(\d+)/.exec(ns.kubeconfig);
+    if (!server) throw new Error('the test kubeconfig names no https://host:port server');
+    const proxy = await startFaultProxy({ host: server[1]!, port: Number(server[2]) });
+    const port = 'port' in proxy.address ? proxy.address.port : 0;
+    const { provider, calls } = providerFor(
+      { ...ns, kubeconfig: ns.kubeconfig.replace(server[0], `server: https://127.0.0.1:${port}`) },
+      { providerId: 'k8s-contract' },
+    );
     return {
       provider,
       countCalls: calls,
+      faults: { failNext: () => proxy.failNext(), dropWatches: () => proxy.dropConnections() },
       // A second client of the same API server and namespace, as a restarted process would make.
       anotherInstance: () => providerFor(ns, { providerId: 'k8s-contract' }).provider,
-      cleanup: () => provider.close(),
+      cleanup: async () => {
+        await provider.close();
+        await proxy.close();
+      },
     };
   },
   fixtures: {
@@ -73,18 +86,6 @@ runProviderContractSuite({
         extensions: { kubernetes: { serviceAccountName: 'Not-A-Name' } },
       },
     },
-  },
-  // Found by the contract suite of issue 11; fixed on the provider kit (issue 12), then removed here.
-  expectedFailures: {
-    'spec.everyProblemWithProvider':
-      'create runs validateWorkerSpec first, which throws before validateKubernetesExtension: the shared problems hide the provider ones',
-    'remove.gone':
-      'remove resolves once the DELETE is accepted (the pod is still there with a deletionTimestamp, removing: true); it must wait until the pod is gone',
-    'remove.polite': 'the same cause as remove.gone: remove resolves before the pod is gone',
-    'instance.adopt':
-      "the same cause as remove.gone: after another instance's remove resolved, the pod is still there",
-    'close.calls':
-      'calls after close reach the HTTP client, which refuses them with a ProviderError ("the provider is closed") instead of a ClosedError before any call',
   },
   timeouts: {
     readyMs: 20_000,

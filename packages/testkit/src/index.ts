@@ -8,6 +8,7 @@
 export * from './clock/index.js';
 export * from './contract/index.js';
 export * from './events/index.js';
+export * from './faults/index.js';
 export * from './lifecycle/index.js';
 export * from './memory/index.js';
 export * from './poll/index.js';

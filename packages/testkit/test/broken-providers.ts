@@ -1090,6 +1090,24 @@ export const brokenProviders: readonly BrokenProvider[] = [
     }),
     fails: [['watch.dropped', /must throw a retryable ProviderError; it threw/]],
   },
+  {
+    name: 'a dropped watch goes silent: it neither throws nor delivers again',
+    decorate: (inner) => ({
+      watch: (selector, options) => ({
+        async *[Symbol.asyncIterator]() {
+          try {
+            yield* inner.watch!(selector, options);
+          } catch {
+            // Swallows the failure and waits for the signal: a stream that says nothing more.
+            await new Promise((resolve) =>
+              options.signal.addEventListener('abort', resolve, { once: true }),
+            );
+          }
+        },
+      }),
+    }),
+    fails: [['watch.dropped', /went silent after its connection dropped/]],
+  },
   // ---- logs
   {
     name: 'logs ignore tail',

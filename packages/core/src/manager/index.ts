@@ -18,6 +18,7 @@ export type {
   DecisionAuthority,
   DecisionEnvironment,
   DecisionInput,
+  DistributiveOmit,
   Effect,
   EffectKind,
   GoneObservation,

@@ -253,6 +253,38 @@ describe('defineProvider', () => {
     );
   });
 
+  test('remove resolves once get finds nothing, for an infrastructure that deletes later', async () => {
+    // The infrastructure accepts the deletion and drops the worker on its third read.
+    const { provider, hooks, workers } = fake({
+      remove: async () => {
+        const uid = [...workers.keys()][0]!;
+        workers.set(uid, { ...workers.get(uid)!, removing: true });
+        let reads = 0;
+        hooks.get.mockImplementation(async () => {
+          reads += 1;
+          if (reads === 3) workers.delete(uid);
+          return workers.get(uid);
+        });
+      },
+    });
+    await provider.create({ spec: { image: 'a:1' }, ownership: ownership() });
+    await provider.remove({ workerId: 'w-1', scope });
+    expect(workers.size).toBe(0);
+    expect(hooks.get).toHaveBeenCalledTimes(3);
+    // An abort while it waits ends the waiting, not the removal.
+    const { provider: slow, workers: kept } = fake({ remove: async () => {} });
+    await slow.create({ spec: { image: 'a:1' }, ownership: ownership() });
+    const controller = new AbortController();
+    const waiting = slow.remove({ workerId: 'w-1', scope }, { signal: controller.signal });
+    controller.abort();
+    expect(CancelledError.isInstance(await rejection(waiting))).toBe(true);
+    expect(kept.size).toBe(1);
+    // A hook that says 'gone' (a synchronous delete) is taken at its word: nothing read back.
+    const { provider: sync, hooks: syncHooks } = fake({ remove: async () => 'gone' as const });
+    await sync.remove({ workerId: 'w-1', scope });
+    expect(syncHooks.get).not.toHaveBeenCalled();
+  });
+
   test('the kit applies tail, also for an infrastructure that cannot', async () => {
     const { provider } = fake();
     const ref = { workerId: 'w-1', scope };

@@ -165,9 +165,12 @@ export interface ProviderDefinition<TType extends string = string, TExtension = 
   list(selector: WorkerSelectorV1): Promise<WorkerRecordV1[]>;
   /**
    * Stops within the grace period and deletes. A worker already gone (or never there, or of
-   * another uid) is success: return, or throw WorkerNotFoundError.
+   * another uid) is success: return, or throw WorkerNotFoundError. The kit then reads the
+   * worker back with `get` until it is gone; return `'gone'` when your call only returns once
+   * the worker no longer exists (a synchronous delete), and it reads nothing.
    */
-  remove(ref: WorkerRefV1, ctx: TerminateContext): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing must fit
+  remove(ref: WorkerRefV1, ctx: TerminateContext): Promise<void | 'gone'>;
   /** Stops, keeping the record and logs. Throw WorkerNotFoundError when there is no such worker. */
   stop?(ref: WorkerRefV1, ctx: TerminateContext): Promise<void>;
   /** Observations of the selector's workers; `pollList(...)` builds one from `list`. */
@@ -193,6 +196,9 @@ export type DefinedProvider<TType extends string = string> = ProviderV1 & {
 };
 
 const optionalHooks = ['stop', 'watch', 'logs', 'health'] as const;
+
+/** How long past the grace period `remove` waits for a deleted worker to disappear. */
+const goneTimeoutMs = 60_000;
 
 /**
  * Builds a provider (contract v1) from the author's hooks. Before any hook runs, the kit:
@@ -257,10 +263,51 @@ export function defineProvider<const TType extends string, TExtension = undefine
     return { gracePeriodMs: grace ?? defaultGrace, signal };
   };
 
+  /**
+   * Resolves once the author's `get` no longer finds the worker (the uid the first read sees
+   * is pinned, so a new incarnation made meanwhile does not keep us waiting). The first read
+   * is at once, the next after 20 ms, backing off to 1 s; after the grace period plus `goneTimeoutMs` it gives up with a retryable
+   * ProviderError, and an abort of `signal` ends the waiting with CancelledError.
+   */
+  async function untilGone(
+    ref: WorkerRefV1,
+    gracePeriodMs: number,
+    signal: AbortSignal,
+    action: string,
+  ): Promise<void> {
+    const giveUpAt = Date.now() + gracePeriodMs + goneTimeoutMs;
+    let pinned = ref;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
+      const record = await call(action, () => def.get(pinned), signal);
+      if (
+        record === undefined ||
+        record.labels[OwnershipKeys.managedBy] !== ref.scope ||
+        record.workerId !== ref.workerId ||
+        (pinned.uid !== undefined && record.uid !== pinned.uid)
+      ) {
+        return;
+      }
+      pinned = { ...ref, uid: record.uid };
+      if (Date.now() >= giveUpAt) {
+        throw new ProviderError(
+          providerId,
+          `${action}: the worker (uid ${record.uid}) is still there ${gracePeriodMs + goneTimeoutMs} ms after its removal was asked for`,
+          { retryable: true, status: 'ETIMEDOUT' },
+        );
+      }
+      await untilSettledOrAborted(
+        new Promise((resolve) => setTimeout(resolve, delay)),
+        signal,
+        action,
+      );
+    }
+  }
+
   async function undoCreate(ownership: Ownership, uid: string, action: string): Promise<void> {
     const ref = { workerId: ownership.workerId, scope: ownership.scope, uid };
     try {
-      await def.remove(ref, { gracePeriodMs: 0, signal: neverAborted });
+      const outcome = await def.remove(ref, { gracePeriodMs: 0, signal: neverAborted });
+      if (outcome !== 'gone') await untilGone(ref, 0, neverAborted, action);
     } catch (error) {
       if (WorkerNotFoundError.isInstance(error)) return;
       const mapped = fail(`${action}: removing the half-made worker`, error);
@@ -378,11 +425,15 @@ export function defineProvider<const TType extends string, TExtension = undefine
       const action = `Removing worker ${ref.workerId}`;
       const ctx = terminateContext(options, 'remove');
       try {
-        await call(action, () => def.remove(ref, ctx), ctx.signal);
+        const outcome = await call(action, () => def.remove(ref, ctx), ctx.signal);
+        if (outcome === 'gone') return;
       } catch (error) {
         // Idempotent: a worker that is not there is removed.
         if (!WorkerNotFoundError.isInstance(error)) throw error;
+        return;
       }
+      // The promise is "gone", not "accepted": many infrastructures delete asynchronously.
+      await untilGone(ref, ctx.gracePeriodMs, ctx.signal, action);
     },
 
     async health(): Promise<ProviderHealthV1> {

@@ -48,8 +48,8 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     timers.add(timer);
   };
   const exit = (machine: Machine, code: number) => {
-    if (machine.state !== 'running' && machine.state !== 'starting') return;
-    machine.state = 'exited';
+    if (machine.exitCode !== null) return;
+    if (machine.state !== 'deleting') machine.state = 'exited';
     machine.exitCode = code;
     machine.finishedAt = now();
   };
@@ -113,11 +113,16 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     if (!machine) return send(404, { error: 'no such machine' });
     if (parts.length === 2 && req.method === 'GET') return send(200, machine);
     if (parts.length === 2 && req.method === 'DELETE') {
-      // Deleted asynchronously: 'deleting' for a moment, then gone.
+      // Deleted asynchronously: 'deleting' for a moment, then gone. With a grace period the
+      // machine is asked to stop first (it does within 20 ms), without one it is killed.
       if (machine.state !== 'deleting') {
-        exit(machine, 137);
+        const grace = Number(url.searchParams.get('grace') ?? 0);
         machine.state = 'deleting';
-        later(30, () => machines.delete(machine.id));
+        if (grace === 0) exit(machine, 137);
+        later(machine.exitCode === null ? Math.min(grace, 20) : 0, () => {
+          exit(machine, 143);
+          later(30, () => machines.delete(machine.id));
+        });
       }
       return send(202, machine);
     }

@@ -144,14 +144,15 @@ export function createRestCloudProvider(input: RestCloudSettings) {
       const labels = { ...selector.labels, [OwnershipKeys.managedBy]: selector.scope };
       return (await call<Machine[]>('GET', `/machines?${query(labels)}`)).map(toRecord);
     },
-    async remove(ref) {
+    // The kit waits until `get` no longer finds it: the cloud deletes asynchronously.
+    async remove(ref, { gracePeriodMs }) {
       const machine = await find(ref);
       if (
         machine &&
         machine.state !== 'deleting' &&
         machine.labels[OwnershipKeys.managedBy] === ref.scope
       ) {
-        await call('DELETE', `/machines/${machine.id}`);
+        await call('DELETE', `/machines/${machine.id}?grace=${gracePeriodMs}`);
       }
     },
     async stop(ref, { gracePeriodMs }) {

@@ -47,6 +47,11 @@ export class Infrastructure {
   calls = 0;
   readonly #machines = new Map<string, Machine>();
 
+  /** Answers while the infrastructure is reachable: what `health` asks. */
+  async ping(): Promise<void> {
+    this.calls += 1;
+  }
+
   async create(request: MachineRequest): Promise<Machine> {
     this.calls += 1;
     if ([...this.#machines.values()].some((m) => m.name === request.name)) {

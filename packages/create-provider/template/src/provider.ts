@@ -136,6 +136,7 @@ export function createProvider(input: ProviderSettings = {}) {
     // No native watch here: the kit builds one from `list`.
     watch: pollList({ intervalMs: settings.pollIntervalMs }),
     async health() {
+      await infrastructure.ping(); // a failure: the kit answers { healthy: false, message }
       return { healthy: true };
     },
     describeError: (error) =>

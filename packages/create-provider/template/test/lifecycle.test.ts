@@ -1,36 +1,29 @@
 /**
- * The provider under the lifecycle manager: a worker that completes is terminated, then
- * removed when its TTL runs out; one that outlives its maxLifetime is stopped and removed.
+ * The provider under the lifecycle manager (@hodei/lifecycle-testkit's lifecycle conformance
+ * suite): completion then TTL removal, maxLifetime, a worker removed out of band, a second
+ * manager adopting the first one's workers, another scope left alone. Real clock, short
+ * durations.
  */
-import { withLifecycle } from '@hodei/lifecycle-core';
-import { createEventRecorder } from '@hodei/lifecycle-testkit';
-import { expect, test } from 'vitest';
+import { runLifecycleConformanceSuite } from '@hodei/lifecycle-testkit';
+import { describe, test } from 'vitest';
 import { createProvider } from '../src/index.js';
+import { Infrastructure } from '../src/infrastructure.js';
 
 const image = 'busybox:1.36';
 
-test('a completed worker is cleaned up after its TTL; an overdue one is stopped', async () => {
-  const events = createEventRecorder();
-  const provider = createProvider({ pollIntervalMs: 20 });
-  await using manager = withLifecycle(provider, {
-    scope: 'lifecycle-test',
-    publisher: events,
-    policy: { maxLifetime: '1s', ttlAfterCompletion: '100ms', orphanCheckInterval: '1s' },
-  });
-  expect(manager.policyPreset).toBe(provider.defaultPolicyPreset?.name);
-  const done = await manager.createWorker({ image, command: ['exit', '0'] });
-  const overdue = await manager.createWorker({ image, command: ['serve'] });
-  manager.markBusy(overdue.workerId);
-  const cleaned = await events.waitFor(
-    'WorkerEphemeralCleanedUp',
-    (event) => event.workerId === done.workerId,
-    { timeoutMs: 5_000 },
-  );
-  expect(cleaned.cleanupReason).toBe('TtlExpired');
-  const ended = await events.waitFor(
-    'WorkerEphemeralTerminating',
-    (event) => event.workerId === overdue.workerId,
-    { timeoutMs: 5_000 },
-  );
-  expect(ended.reason).toBe('LifetimeExceeded');
+runLifecycleConformanceSuite({
+  test,
+  describe,
+  createProvider: async () => {
+    const infrastructure = new Infrastructure(); // fresh per test
+    // A second instance on the same infrastructure: what a restarted manager would use.
+    const connect = () => createProvider({ infrastructure, pollIntervalMs: 20 });
+    const provider = connect();
+    return { provider, anotherInstance: connect, cleanup: () => provider.close() };
+  },
+  fixtures: {
+    longRunning: { image, command: ['serve'] },
+    completes: (code) => ({ image, command: ['exit', String(code)] }),
+  },
+  timeouts: { readyMs: 5_000, completeMs: 5_000, removeMs: 5_000, gracePeriodMs: 100 },
 });

@@ -1,4 +1,5 @@
 export {
+  type BuiltInInvalidSpec,
   builtInInvalidSpecs,
   fixtureInvalidSpecTestId,
   invalidSpecTestId,
@@ -10,7 +11,12 @@ export {
   providerContractTestNames,
   providerContractTests,
 } from './contract-cases.js';
-export { CONTRACT_SUITE_OWNER } from './contract-context.js';
+export {
+  CONTRACT_SUITE_OWNER,
+  type ContractContext,
+  type CreateTarget,
+  type WatchTap,
+} from './contract-context.js';
 export type {
   ContractDescribeFunction,
   ContractFaults,
@@ -21,6 +27,7 @@ export type {
   ProviderContractSuiteOptions,
   ProviderContractTimeouts,
   ProviderUnderTest,
+  ResolvedTimeouts,
   UnsupportedFixture,
 } from './contract-options.js';
 export {

@@ -5,4 +5,8 @@ export {
   runLifecycleConformanceSuite,
 } from './lifecycle-conformance-suite.js';
 export type { LifecycleContext, ManagerOptions, ManagerUnderTest } from './lifecycle-context.js';
-export type { LifecycleConformanceSuiteOptions, LifecycleDurations } from './lifecycle-options.js';
+export type {
+  LifecycleConformanceSuiteOptions,
+  LifecycleDurations,
+  ResolvedDurations,
+} from './lifecycle-options.js';

@@ -204,7 +204,8 @@ export type RuleName =
   | 'busy-mark'
   | 'poll-readiness';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** `Omit` applied to each member of a union (plain `Omit` would merge the members first). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A worker event without what the publisher adds (workerId, providerId, occurredAt, correlationId, actor). */
 export type WorkerEventPayload = DistributiveOmit<

@@ -7,7 +7,7 @@ import type { ContractContext } from '../contract-context.js';
 import { expectNoCalls, expectRejection, expectScopeEmpty } from './helpers.js';
 
 /** An invalid spec derived from a valid one, and the path its problem is reported under. */
-interface BuiltInInvalidSpec {
+export interface BuiltInInvalidSpec {
   readonly build: (valid: WorkerSpec) => WorkerSpec;
   /** Where the problem is: an issue's path must equal it or start with it. */
   readonly path: string;

@@ -1,0 +1,1 @@
+export { type FaultProxy, type FaultProxyTarget, startFaultProxy } from './fault-proxy.js';
