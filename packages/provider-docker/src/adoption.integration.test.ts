@@ -15,6 +15,7 @@ import {
   ensureBuilt,
   purgeScopes,
   requireEngine,
+  TEST_IMAGE,
   uniqueScope,
   waitUntil,
   worker,
@@ -86,19 +87,22 @@ test('workers of a manager killed with SIGKILL are adopted; their stamped deadli
   expect(alive.map((c) => c.Id).sort()).toEqual([running!.uid, completing!.uid].sort());
 
   const events = createEventRecorder();
-  adopter = withLifecycle(createDockerProvider({ providerId: 'docker-it' }), {
-    scope,
-    instanceId: 'adopting-manager',
-    publisher: events,
-    // Its own policy is far more lenient: only the stamps can end these workers soon.
-    policy: {
-      maxLifetime: '1h',
-      ttlAfterCompletion: '1h',
-      orphanDetectionEnabled: true,
-      orphanCheckInterval: '2s',
+  adopter = withLifecycle(
+    createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE }),
+    {
+      scope,
+      instanceId: 'adopting-manager',
+      publisher: events,
+      // Its own policy is far more lenient: only the stamps can end these workers soon.
+      policy: {
+        maxLifetime: '1h',
+        ttlAfterCompletion: '1h',
+        orphanDetectionEnabled: true,
+        orphanCheckInterval: '2s',
+      },
+      retryDelay: '250ms',
     },
-    retryDelay: '250ms',
-  });
+  );
   await adopter.start();
 
   for (const { workerId } of [running!, completing!]) {

@@ -29,6 +29,7 @@ runProviderContractSuite({
     const socketPath = 'path' in proxy.address ? proxy.address.path : '';
     const provider = createDockerProvider({
       providerId: 'docker-contract',
+      leaseImage: TEST_IMAGE,
       socketPath,
       onRequest: () => {
         calls += 1;
@@ -39,7 +40,8 @@ runProviderContractSuite({
       countCalls: () => calls,
       faults: { failNext: () => proxy.failNext(), dropWatches: () => proxy.dropConnections() },
       // A second client of the same engine, as a restarted process would make.
-      anotherInstance: () => createDockerProvider({ providerId: 'docker-contract' }),
+      anotherInstance: () =>
+        createDockerProvider({ providerId: 'docker-contract', leaseImage: TEST_IMAGE }),
       cleanup: async () => {
         await provider.close();
         await proxy.close();

@@ -1,7 +1,7 @@
 /** The manager on the Docker provider: the testkit's lifecycle conformance suite. */
 import { runLifecycleConformanceSuite } from '@hodei/lifecycle-testkit';
 import { beforeAll, describe, test } from 'vitest';
-import { requireEngine, worker } from '../test/support.js';
+import { requireEngine, TEST_IMAGE, worker } from '../test/support.js';
 import { createDockerProvider } from './index.js';
 
 beforeAll(requireEngine);
@@ -11,7 +11,8 @@ runLifecycleConformanceSuite({
   describe,
   suiteName: 'docker provider: lifecycle conformance',
   createProvider: async () => {
-    const connect = () => createDockerProvider({ providerId: 'docker-lifecycle' });
+    const connect = () =>
+      createDockerProvider({ providerId: 'docker-lifecycle', leaseImage: TEST_IMAGE });
     const provider = connect();
     return { provider, anotherInstance: connect, cleanup: () => provider.close() };
   },

@@ -13,6 +13,7 @@ import {
   docker,
   purgeScopes,
   requireEngine,
+  TEST_IMAGE,
   uniqueScope,
   waitUntil,
   worker,
@@ -36,7 +37,7 @@ function scopeFor(prefix: string): string {
 
 test('jobs that completed before their adopter arrived, past their deadline, end JobCompleted with their exit codes', async () => {
   const scope = scopeFor('it-end-adopt');
-  const bare = createDockerProvider({ providerId: 'docker-it' });
+  const bare = createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE });
   const expiresAt = new Date(Date.now() + 3_000);
   const stamp = (workerId: string) => ({
     scope,
@@ -60,12 +61,15 @@ test('jobs that completed before their adopter arrived, past their deadline, end
   await bare.close();
 
   const events = createEventRecorder();
-  const adopter = withLifecycle(createDockerProvider({ providerId: 'docker-it' }), {
-    scope,
-    instanceId: 'adopter',
-    publisher: events,
-    policy: { maxLifetime: '1h', ttlAfterCompletion: '1h', orphanCheckInterval: '2s' },
-  });
+  const adopter = withLifecycle(
+    createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE }),
+    {
+      scope,
+      instanceId: 'adopter',
+      publisher: events,
+      policy: { maxLifetime: '1h', ttlAfterCompletion: '1h', orphanCheckInterval: '2s' },
+    },
+  );
   managers.push(adopter);
   await adopter.start();
 
@@ -97,16 +101,19 @@ test('jobs that completed before their adopter arrived, past their deadline, end
 test('a container stopped or killed from outside ends ExternalTermination, not JobCompleted', async () => {
   const scope = scopeFor('it-end-outside');
   const events = createEventRecorder();
-  const manager = withLifecycle(createDockerProvider({ providerId: 'docker-it' }), {
-    scope,
-    publisher: events,
-    policy: {
-      maxLifetime: '10m',
-      ttlAfterCompletion: '1s',
-      gracefulTerminationTimeout: '1s',
-      orphanCheckInterval: '5s',
+  const manager = withLifecycle(
+    createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE }),
+    {
+      scope,
+      publisher: events,
+      policy: {
+        maxLifetime: '10m',
+        ttlAfterCompletion: '1s',
+        gracefulTerminationTimeout: '1s',
+        orphanCheckInterval: '5s',
+      },
     },
-  });
+  );
   managers.push(manager);
   const stopped = await manager.createWorker(worker());
   const killed = await manager.createWorker(worker());

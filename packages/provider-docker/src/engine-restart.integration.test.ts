@@ -17,6 +17,7 @@ import {
   containersOf,
   purgeScopes,
   requireEngine,
+  TEST_IMAGE,
   uniqueScope,
   waitUntil,
   worker,
@@ -41,21 +42,24 @@ afterAll(async () => {
 
 test('after a dockerd restart the manager recovers its watch and its view; nothing leaks or is removed twice', async () => {
   const events = createEventRecorder();
-  manager = withLifecycle(createDockerProvider({ providerId: 'docker-it' }), {
-    scope,
-    publisher: events,
-    policy: {
-      maxLifetime: '5m',
-      ttlAfterCompletion: '2s',
-      gracefulTerminationTimeout: '1s',
-      orphanDetectionEnabled: true,
-      orphanCheckInterval: '3s',
+  manager = withLifecycle(
+    createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE }),
+    {
+      scope,
+      publisher: events,
+      policy: {
+        maxLifetime: '5m',
+        ttlAfterCompletion: '2s',
+        gracefulTerminationTimeout: '1s',
+        orphanDetectionEnabled: true,
+        orphanCheckInterval: '3s',
+      },
+      retryDelay: '250ms',
+      maxRetryDelay: '2s',
     },
-    retryDelay: '250ms',
-    maxRetryDelay: '2s',
-  });
+  );
   // A second, bare watch of the scope, to see the provider's own reconnection.
-  watcher = createDockerProvider({ providerId: 'docker-it' });
+  watcher = createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE });
   const observed: WorkerObservationV1[] = [];
   let watchError: unknown;
   const watching = (async () => {

@@ -18,6 +18,7 @@ import {
   docker,
   purgeScopes,
   requireEngine,
+  TEST_IMAGE,
   uniqueScope,
   waitUntil,
   worker,
@@ -43,13 +44,16 @@ function managed(
   const scope = uniqueScope(name);
   scopes.add(scope);
   const events = createEventRecorder();
-  const manager = withLifecycle(createDockerProvider({ providerId: 'docker-it' }), {
-    scope,
-    policy: { ...basePolicy, ...policy },
-    publisher: events,
-    retryDelay: '250ms',
-    maxRetryDelay: '2s',
-  });
+  const manager = withLifecycle(
+    createDockerProvider({ providerId: 'docker-it', leaseImage: TEST_IMAGE }),
+    {
+      scope,
+      policy: { ...basePolicy, ...policy },
+      publisher: events,
+      retryDelay: '250ms',
+      maxRetryDelay: '2s',
+    },
+  );
   managers.push(manager);
   return { manager, events, scope };
 }

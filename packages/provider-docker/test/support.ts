@@ -62,15 +62,25 @@ export function waitUntil<T>(
   return pollUntil(what, read, done, { timeoutMs, intervalMs });
 }
 
-/** Containers carrying `hodei.io/managed-by=<scope>`, straight from the engine. */
-export async function containersOf(scope: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`hodei.io/managed-by=${scope}`] } });
+/**
+ * Containers carrying `hodei.io/managed-by=<scope>`, straight from the engine: the workers,
+ * without the owner-lease containers of the managers (`hodei.io/lease`), unless `leases`.
+ */
+export async function containersOf(
+  scope: string,
+  options: { leases?: boolean } = {},
+): Promise<Docker.ContainerInfo[]> {
+  const all = await docker.listContainers({
+    all: true,
+    filters: { label: [`hodei.io/managed-by=${scope}`] },
+  });
+  return options.leases ? all : all.filter((c) => c.Labels?.['hodei.io/lease'] === undefined);
 }
 
 /** Force-removes every container of these scopes (afterAll of each file). */
 export async function purgeScopes(scopes: Iterable<string>): Promise<void> {
   for (const scope of scopes) {
-    for (const info of await containersOf(scope)) {
+    for (const info of await containersOf(scope, { leases: true })) {
       await docker
         .getContainer(info.Id)
         .remove({ force: true, v: true })

@@ -89,6 +89,8 @@ describe('settings', () => {
       health: true,
       nativeDeadline: true,
       nativeTtl: false,
+      leases: true,
+      listScopes: true,
     });
     expect(provider.type).toBe('kubernetes');
     expect(requests).toBe(0);

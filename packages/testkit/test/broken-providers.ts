@@ -1353,6 +1353,87 @@ export const brokenProviders: readonly BrokenProvider[] = [
     decorate: () => ({ capabilities: { ...defaultMemoryCapabilities, nativeTtl: true } }),
     fails: [['native.ttl', /to be removed by the infrastructure after its TTL/]],
   },
+  // ---- owner leases and listScopes
+  {
+    name: 'leases are listed with twice their duration',
+    decorate: (inner) => ({
+      leases: {
+        ...inner.leases!,
+        list: async (selector) =>
+          (await inner.leases!.list(selector)).map((l) => ({ ...l, durationMs: l.durationMs * 2 })),
+      },
+    }),
+    fails: [['leases.hold', /durationMs is 4000/]],
+  },
+  {
+    name: 'a renewal is ignored (only the first hold counts)',
+    decorate: (inner) => {
+      const held = new Set<string>();
+      return {
+        leases: {
+          ...inner.leases!,
+          hold: async (lease, options) => {
+            const key = `${lease.scope}/${lease.owner}`;
+            if (held.has(key)) return;
+            held.add(key);
+            await inner.leases!.hold(lease, options);
+          },
+        },
+      };
+    },
+    fails: [['leases.renew', /was not alive/]],
+  },
+  {
+    name: 'a lease is listed alive forever',
+    decorate: (inner) => ({
+      leases: {
+        ...inner.leases!,
+        list: async (selector) =>
+          (await inner.leases!.list(selector)).map((l) => ({ ...l, alive: true })),
+      },
+    }),
+    fails: [['leases.expire', /to be not alive within/]],
+  },
+  {
+    name: "release ends every owner's lease of the scope",
+    decorate: (inner) => ({
+      leases: {
+        ...inner.leases!,
+        release: async (lease) => {
+          for (const l of await inner.leases!.list({ scope: lease.scope })) {
+            await inner.leases!.release({ scope: l.scope, owner: l.owner });
+          }
+        },
+      },
+    }),
+    fails: [['leases.release', /ended .* as well/]],
+  },
+  {
+    name: 'the leases of one scope list every scope',
+    decorate: (inner) => ({
+      leases: { ...inner.leases!, list: () => inner.leases!.list({}) },
+    }),
+    fails: [['leases.scopes', /of scope \S+, not the selected/]],
+  },
+  {
+    name: 'malformed lease calls are accepted',
+    decorate: (inner) => ({
+      leases: {
+        ...inner.leases!,
+        hold: async (lease, options) => {
+          await inner.leases!.hold(lease, options).catch(() => undefined);
+        },
+      },
+    }),
+    fails: [['leases.inputs', /hold with an empty owner was not refused/]],
+  },
+  {
+    name: 'listScopes names only the scopes with leases',
+    decorate: (inner) => ({
+      listScopes: async () => [...new Set((await inner.leases!.list({})).map((l) => l.scope))],
+    }),
+    fails: [['listScopes.workers', /misses scope/]],
+  },
 ];
 
 /** A fresh memory provider (own infrastructure), optionally broken by a decorator, in every instance. */

@@ -301,6 +301,8 @@ describe('runProviderContractSuite', () => {
       watch: false,
       logs: false,
       health: false,
+      leases: false,
+      listScopes: false,
     };
     const tests = collect({
       createProvider: async () => memoryProviderUnderTest({ capabilities }),
@@ -317,6 +319,8 @@ describe('runProviderContractSuite', () => {
         'the provider declares health: false',
         'the provider declares nativeDeadline: false',
         'the provider declares nativeTtl: false',
+        'the provider declares leases: false',
+        'the provider declares listScopes: false',
       ]),
     );
   });

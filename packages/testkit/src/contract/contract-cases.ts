@@ -5,6 +5,7 @@
 
 import { createCases, providerCases } from './cases/create-cases.js';
 import { errorCases } from './cases/errors-cases.js';
+import { leaseCases } from './cases/lease-cases.js';
 import {
   healthCloseCases,
   instanceCases,
@@ -40,6 +41,7 @@ export function contractCases(fixtureInvalidSpecs: readonly string[]): ContractC
     ...healthCloseCases,
     ...instanceCases,
     ...nativeCases,
+    ...leaseCases,
   ];
 }
 

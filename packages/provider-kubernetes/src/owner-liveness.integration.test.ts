@@ -1,0 +1,136 @@
+/**
+ * Owner liveness with two live managers of one scope on the real API server (both under the
+ * shipped Role's token): manager A in a child
+ * process, manager B here, each seeing the other's workers. Neither reports the other's
+ * workers as orphans over several resyncs; SIGKILL A, and B adopts A's workers within one
+ * lease duration plus one resync. The delays are printed (lease end, adoption).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type LifecycleManager, type PolicyInput, withLifecycle } from '@hodei/lifecycle-core';
+import { createEventRecorder } from '@hodei/lifecycle-testkit';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  createWorkerNamespace,
+  deleteNamespace,
+  ensureBuilt,
+  providerFor,
+  uniqueName,
+  type WorkerNamespace,
+  waitUntil,
+  worker,
+} from '../test/support.js';
+
+const fixture = fileURLToPath(new URL('../test/fixtures/manager-process.mjs', import.meta.url));
+const scope = uniqueName('liveness');
+let ns: WorkerNamespace;
+const lease = { durationMs: 3_000 };
+const resyncMs = 2_000;
+const policy: PolicyInput = {
+  maxLifetime: 600_000,
+  ttlAfterCompletion: 60_000,
+  orphanDetectionEnabled: true,
+  orphanCheckInterval: resyncMs,
+};
+let child: ChildProcess | undefined;
+let b: LifecycleManager | undefined;
+
+beforeAll(async () => {
+  ns = await createWorkerNamespace('it-liveness');
+  ensureBuilt();
+});
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await b?.close();
+  if (ns) await deleteNamespace(ns.namespace);
+});
+
+test('two live managers never report each other’s workers; a SIGKILLed one’s are adopted within a lease duration plus a resync', async () => {
+  // Manager A, in its own process, with three workers.
+  const proc = spawn(process.execPath, [fixture], {
+    env: {
+      ...process.env,
+      HODEI_FIXTURE: JSON.stringify({
+        namespace: ns.namespace,
+        kubeconfig: ns.kubeconfig,
+        scope,
+        instanceId: 'live-a',
+        policy,
+        lease,
+        specs: [worker(), worker(), worker()],
+      }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child = proc;
+  const aOrphans: string[] = [];
+  let aWorkers: { workerId: string }[] | undefined;
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as { workers?: { workerId: string }[]; orphan?: string };
+    if (message.workers) aWorkers = message.workers;
+    if (message.orphan) aOrphans.push(message.orphan);
+  });
+  await waitUntil(
+    'manager A to create its workers',
+    () => aWorkers,
+    (w) => w !== undefined,
+    60_000,
+  );
+
+  // Manager B, here, with three workers of its own.
+  const events = createEventRecorder();
+  b = withLifecycle(providerFor(ns, { providerId: 'k8s-it' }).provider, {
+    scope,
+    instanceId: 'live-b',
+    policy,
+    lease,
+    publisher: events,
+  });
+  await b.start();
+  for (let i = 0; i < 3; i += 1) await b.createWorker(worker());
+
+  // Several resyncs of both: no orphan reports either way.
+  await new Promise((resolve) => setTimeout(resolve, 4 * resyncMs));
+  expect(events.ofType('OrphanWorkerDetected')).toEqual([]);
+  expect(aOrphans).toEqual([]);
+  expect(b.workers().map((w) => w.owner)).toEqual(['live-b', 'live-b', 'live-b']);
+
+  // SIGKILL A: its lease runs out (on the server's clock), B adopts its workers.
+  const observer = providerFor(ns, { providerId: 'k8s-it' }).provider;
+  const killedAt = Date.now();
+  proc.kill('SIGKILL');
+  const leaseEndedAt = (
+    await waitUntil(
+      'manager A’s lease to be not alive',
+      async () => ({
+        at: Date.now(),
+        alive: (await observer.leases.list({ scope })).some((l) => l.owner === 'live-a' && l.alive),
+      }),
+      (read) => !read.alive,
+      lease.durationMs + 5_000,
+      50,
+    )
+  ).at;
+  const ids = aWorkers!.map((w) => w.workerId).sort();
+  await waitUntil(
+    'manager B to adopt every worker of A',
+    () =>
+      events
+        .ofType('OrphanWorkerDetected')
+        .map((e) => e.workerId)
+        .sort(),
+    (adopted) => ids.every((id) => adopted.includes(id)),
+    lease.durationMs + resyncMs + 5_000,
+    50,
+  );
+  const adoptedAt = Date.now();
+  await observer.close();
+  console.info(
+    `kubernetes owner liveness: kill -> lease end ${leaseEndedAt - killedAt} ms; lease end -> adoption ${adoptedAt - leaseEndedAt} ms; kill -> adoption ${adoptedAt - killedAt} ms (lease ${lease.durationMs} ms, resync ${resyncMs} ms)`,
+  );
+  expect(adoptedAt - killedAt).toBeLessThanOrEqual(lease.durationMs + resyncMs + 1_000);
+  expect(events.ofType('OrphanWorkerDetected').every((e) => e.kind === 'orphan-resource')).toBe(
+    true,
+  );
+});
