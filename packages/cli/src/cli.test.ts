@@ -253,12 +253,14 @@ describe('explain', () => {
         action: 'stop',
         rule: 'max-lifetime',
         reason: 'LifetimeExceeded',
+        byInfrastructure: false,
       },
       {
         at: new Date(start + 90_000).toISOString(),
         action: 'remove',
         rule: 'ttl-expired',
         reason: 'TtlExpired',
+        byInfrastructure: false,
         assumesStopAt: new Date(start + 60_000).toISOString(),
       },
     ]);
@@ -294,6 +296,7 @@ describe('explain', () => {
         action: 'remove',
         rule: 'ttl-expired',
         reason: 'TtlExpired',
+        byInfrastructure: false,
       },
     ]);
     const human = (await run(['explain', 'done', '--scope', 'ci'])).out;
@@ -480,5 +483,29 @@ describe('events', () => {
     expect(events).toEqual(expect.arrayContaining(['job created', 'job finished', 'job removed']));
     expect(events.indexOf('job created')).toBeLessThan(events.indexOf('job finished'));
     expect(events.indexOf('job finished')).toBeLessThan(events.indexOf('job removed'));
+  });
+});
+
+describe('an infrastructure that enforces deadlines itself', () => {
+  test('the stop at the deadline is left to it (no call, no right to patch needed); its removal is not', async () => {
+    const native = createMemoryProvider({
+      clock,
+      providerId: 'native',
+      capabilities: { nativeDeadline: true },
+    });
+    await create('job', { expiresInMs: 1_000, ttlSeconds: 0 }, native);
+    await create('done', { runForMs: 500, ttlSeconds: 1 }, native);
+    const human = (await run(['explain', 'job', '--scope', 'ci'], native)).out;
+    expect(human).toContain('stopped by the infrastructure itself by rule max-lifetime');
+    await clock.advance(3_000);
+    const actions = jsonLines((await run(['gc', '--scope', 'ci', '--json'], native)).out);
+    // 'job' was stopped by the infrastructure at its deadline: only its removal is ours.
+    expect(actions.map((a) => `${a.workerId} ${a.action} ${a.rule}`)).toEqual([
+      'done remove ttl-expired',
+      'job remove ttl-expired',
+    ]);
+    // Each action says when it was due: the delay is the command's own.
+    expect(Date.parse(actions[0].at) - Date.parse(actions[0].dueAt)).toBe(3_000 - 1_500);
+    await native.close();
   });
 });

@@ -56,6 +56,8 @@ export interface ActionNow {
   /** A TerminationReason (stop) or CleanupReason (remove). */
   readonly reason: string;
   readonly gracePeriodMs: number;
+  /** When the rule became due (the stamped deadline, the TTL's end): now minus this is the delay. */
+  readonly dueAt: Date;
 }
 
 /** One ending step in a worker's predicted future. */
@@ -64,6 +66,8 @@ export interface PredictedStep {
   readonly action: WorkerAction;
   readonly rule: RuleName;
   readonly reason: string;
+  /** The infrastructure enforces it itself (Kubernetes activeDeadlineSeconds): no call is made. */
+  readonly byInfrastructure: boolean;
   /** Assumed: the step before it takes effect at once (a stop stops the worker when asked). */
   readonly assumesStopAt: Date | undefined;
 }
@@ -73,6 +77,16 @@ export interface InspectOptions {
   readonly policy: EphemeralWorkerPolicy;
   /** The provider can stop a worker and keep it (else ending means removing). */
   readonly canStop: boolean;
+  /** The infrastructure enforces the stamped deadline itself (capabilities.nativeDeadline). */
+  readonly nativeDeadline: boolean;
+}
+
+/**
+ * A stop at the stamped deadline is the infrastructure's own where it enforces deadlines
+ * (Kubernetes: activeDeadlineSeconds): the command leaves it to it, and needs no right to patch.
+ */
+export function leftToInfrastructure(action: ActionNow, options: InspectOptions): boolean {
+  return action.action === 'stop' && action.rule === 'max-lifetime' && options.nativeDeadline;
 }
 
 /** A worker's record with its decision, ready for every command. */
@@ -91,32 +105,40 @@ function environmentOf(options: InspectOptions): Partial<DecisionEnvironment> {
   return { canStop: options.canStop, watching: true, logTailLines: 0 };
 }
 
-/** The rule whose step started the ending: the first that set a termination or a cleanup reason. */
-function decidingRule(plan: WorkerPlan, before: WorkerFacts): RuleName | undefined {
+/** The rule that decided the action: the first step that set its reason (cleanup or termination). */
+function decidingRule(
+  plan: WorkerPlan,
+  before: WorkerFacts,
+  action: WorkerAction,
+): RuleName | undefined {
+  const key = action === 'remove' ? 'cleanupReason' : 'terminationReason';
   let facts = before;
   for (const step of plan.steps) {
-    const changes = step.changes;
-    if (
-      (changes.cleanupReason !== undefined && facts.cleanupReason === undefined) ||
-      (changes.terminationReason !== undefined && facts.terminationReason === undefined)
-    ) {
-      return step.rule;
-    }
-    facts = { ...facts, ...changes, state: step.state };
+    if (step.changes[key] !== undefined && facts[key] === undefined) return step.rule;
+    facts = { ...facts, ...step.changes, state: step.state };
   }
   return plan.steps.at(-1)?.rule;
 }
 
-function actionOf(plan: WorkerPlan, before: WorkerFacts): ActionNow | undefined {
+function actionOf(plan: WorkerPlan, before: WorkerFacts, now: number): ActionNow | undefined {
   const last = plan.steps.at(-1);
   const effect = last?.effects.find((e) => e.kind === 'stop' || e.kind === 'remove');
   if (!last || !effect || (effect.kind !== 'stop' && effect.kind !== 'remove')) return undefined;
-  const rule = decidingRule(plan, before) ?? last.rule ?? 'removal';
+  const rule = decidingRule(plan, before, effect.kind) ?? last.rule ?? 'removal';
   const reason =
     effect.kind === 'remove'
       ? (plan.worker.cleanupReason ?? 'NormalTermination')
       : (plan.worker.terminationReason ?? 'LifetimeExceeded');
-  return { action: effect.kind, rule, reason, gracePeriodMs: effect.gracePeriodMs };
+  const w = plan.worker;
+  const due =
+    rule === 'max-lifetime' ? w.expiresAt : rule === 'ttl-expired' ? w.cleanupAt : undefined;
+  return {
+    action: effect.kind,
+    rule,
+    reason,
+    gracePeriodMs: effect.gracePeriodMs,
+    dueAt: new Date(due ?? now),
+  };
 }
 
 /** Inspects one listed record; undefined when it carries no ownership stamp (not managed). */
@@ -153,7 +175,7 @@ export function inspectRecord(
     finishedAt: w.finishedAt === undefined ? undefined : new Date(w.finishedAt),
     removalDueAt: w.cleanupAt === undefined ? undefined : new Date(w.cleanupAt),
   };
-  return { record, view, input, plan, now: actionOf(plan, input.worker), options };
+  return { record, view, input, plan, now: actionOf(plan, input.worker, options.now), options };
 }
 
 /**
@@ -169,7 +191,7 @@ export function predictEndings(worker: InspectedWorker, maxSteps = 4): Predicted
   let plan = worker.plan;
   let assumesStopAt: number | undefined;
   for (let i = 0; i < maxSteps; i += 1) {
-    let action = actionOf(plan, input.worker);
+    let action = actionOf(plan, input.worker, input.now);
     let at = input.now;
     if (!action) {
       const next = plan.steps.at(-1)?.upcoming.find((u) => u.rule !== 'poll-readiness');
@@ -177,7 +199,7 @@ export function predictEndings(worker: InspectedWorker, maxSteps = 4): Predicted
       at = next.at;
       const later: DecisionInput = { ...input, now: at, worker: plan.worker };
       const laterPlan = planWorker(later);
-      action = actionOf(laterPlan, plan.worker);
+      action = actionOf(laterPlan, plan.worker, at);
       if (!action) break;
       input = later;
       plan = laterPlan;
@@ -187,6 +209,7 @@ export function predictEndings(worker: InspectedWorker, maxSteps = 4): Predicted
       action: action.action,
       rule: action.rule,
       reason: action.reason,
+      byInfrastructure: leftToInfrastructure(action, worker.options),
       assumesStopAt: assumesStopAt === undefined ? undefined : new Date(assumesStopAt),
     });
     if (action.action === 'remove') break;

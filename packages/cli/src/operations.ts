@@ -12,6 +12,7 @@ import {
   type ActionNow,
   type InspectedWorker,
   inspectRecord,
+  leftToInfrastructure,
   type PredictedStep,
   predictEndings,
   type WorkerView,
@@ -41,6 +42,7 @@ export async function scan(
         now,
         policy: options.policy,
         canStop: provider.capabilities.stop,
+        nativeDeadline: provider.capabilities.nativeDeadline,
       });
       // Unlabelled or another scope's (a provider must not list those; never touched anyway).
       if (inspected && inspected.view.scope === scope) all.push(inspected);
@@ -71,7 +73,8 @@ export function explain(worker: InspectedWorker): Explanation {
 }
 
 /** One provider call a sweep makes, and how it went. */
-export interface ActionResult extends ActionNow {
+export interface ActionResult extends Omit<ActionNow, 'dueAt'> {
+  readonly dueAt: string;
   readonly scope: string;
   readonly workerId: string;
   readonly uid: string;
@@ -98,7 +101,10 @@ export function planSweep(
   onlyWithoutLiveOwner: boolean,
 ): InspectedWorker[] {
   return workers.filter(
-    (w) => w.now !== undefined && (!onlyWithoutLiveOwner || reapable(w.view.ownerState)),
+    (w) =>
+      w.now !== undefined &&
+      !leftToInfrastructure(w.now, w.options) &&
+      (!onlyWithoutLiveOwner || reapable(w.view.ownerState)),
   );
 }
 
@@ -119,6 +125,7 @@ export async function sweep(
     const ref = { scope: view.scope, workerId: view.workerId, uid: view.uid };
     const base = {
       ...action,
+      dueAt: action.dueAt.toISOString(),
       scope: view.scope,
       workerId: view.workerId,
       uid: view.uid,

@@ -104,8 +104,9 @@ export function renderExplanation(explanation: Explanation, style: Style): strin
         ? paint(style, 'yellow', 'now')
         : `at ${step.at.toISOString()} (in ${formatSpan(step.at.getTime() - now)})`;
     const assumed = step.assumesStopAt ? ', once the stop takes effect' : '';
+    const native = step.byInfrastructure ? ' by the infrastructure itself' : '';
     lines.push(
-      `  ${when}: ${paint(style, step.action === 'remove' ? 'red' : 'yellow', verbs[step.action])} by rule ${step.rule} (${step.reason}${assumed})`,
+      `  ${when}: ${paint(style, step.action === 'remove' ? 'red' : 'yellow', verbs[step.action])}${native} by rule ${step.rule} (${step.reason}${assumed})`,
     );
   }
   if (ownerRulesApply) {
