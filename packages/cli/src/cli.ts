@@ -151,7 +151,7 @@ class Session {
     this.policy = definePolicy(this.config.policy ?? {}, 'generic');
     let raw = this.io.provider;
     if (!raw) {
-      raw = createProvider(this.config, this.options, () => {
+      raw = await createProvider(this.config, this.options, () => {
         this.counter.http += 1;
       });
       this.owned = true;
@@ -307,22 +307,33 @@ export async function runCli(argv: readonly string[], cliIo: CliIo = {}): Promis
     .description(
       "which rule will end a worker, when, and what will happen (the manager's own decision function)",
     )
-    .argument('<worker-id>')
+    .argument('<worker-id...>', 'one or more worker ids (one list per scope for all of them)')
     .action(
-      action(async (s, workerId: string) => {
+      action(async (s, workerIds: string[]) => {
         const scopes = await s.scopes();
-        const found = (await s.scan(scopes)).filter((w) => w.view.workerId === workerId);
-        if (found.length === 0) {
-          s.err(`hodei-lifecycle: no managed worker ${workerId} in scope ${scopes.join(', ')}`);
-          return ExitCode.failure;
+        const workers = await s.scan(scopes);
+        const explanations = [];
+        let missing = 0;
+        for (const workerId of workerIds) {
+          const found = workers.filter((w) => w.view.workerId === workerId);
+          if (found.length === 0) {
+            missing += 1;
+            s.err(`hodei-lifecycle: no managed worker ${workerId} in scope ${scopes.join(', ')}`);
+          }
+          explanations.push(...found.map(explain));
         }
-        const explanations = found.map(explain);
+        // JSON: one explanation for one worker id found once, else an array.
         if (s.json)
           s.out(
-            JSON.stringify(explanations.length === 1 ? explanations[0] : explanations, null, 2),
+            JSON.stringify(
+              workerIds.length === 1 && explanations.length === 1 ? explanations[0] : explanations,
+              null,
+              2,
+            ),
           );
-        else s.out(explanations.map((e) => renderExplanation(e, s.style)).join('\n\n'));
-        return ExitCode.ok;
+        else if (explanations.length > 0)
+          s.out(explanations.map((e) => renderExplanation(e, s.style)).join('\n\n'));
+        return missing > 0 ? ExitCode.failure : ExitCode.ok;
       }),
     );
 

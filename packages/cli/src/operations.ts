@@ -91,6 +91,8 @@ export interface SweepOptions {
   readonly onlyWithoutLiveOwner: boolean;
   readonly dryRun: boolean;
   readonly now: () => number;
+  /** Provider calls at a time. Default 8. */
+  readonly concurrency?: number;
   /** Called after each action (progress, output as it happens). */
   readonly onAction?: (result: ActionResult, index: number, total: number) => void;
 }
@@ -119,7 +121,7 @@ export async function sweep(
 ): Promise<ActionResult[]> {
   const due = planSweep(workers, options.onlyWithoutLiveOwner);
   const results: ActionResult[] = [];
-  for (const [index, worker] of due.entries()) {
+  const act = async (worker: InspectedWorker): Promise<void> => {
     const action = worker.now!;
     const { view } = worker;
     const ref = { scope: view.scope, workerId: view.workerId, uid: view.uid };
@@ -151,8 +153,16 @@ export async function sweep(
       }
     }
     results.push(result);
-    options.onAction?.(result, index, due.length);
-  }
+    options.onAction?.(result, results.length - 1, due.length);
+  };
+  // A few calls at a time: a stop waits for its grace period, others need not wait behind it.
+  const queue = [...due];
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await act(next);
+    }),
+  );
   return results;
 }
 

@@ -11,8 +11,6 @@ import {
   type ProviderRegistry,
   type ProviderV1,
 } from '@hodei/lifecycle-core';
-import { dockerProviderPlugin } from '@hodei/lifecycle-provider-docker';
-import { kubernetesProviderPlugin } from '@hodei/lifecycle-provider-kubernetes';
 import { UsageError } from './errors.js';
 
 /**
@@ -53,23 +51,40 @@ export interface ProviderFlags {
   readonly kubeconfig?: string;
 }
 
+/** The built-in plugins, loaded when used (the Kubernetes client is slow to load). */
+const builtIns: Record<string, () => Promise<ProviderPlugin>> = {
+  docker: async () =>
+    (await import('@hodei/lifecycle-provider-docker')).dockerProviderPlugin as ProviderPlugin,
+  kubernetes: async () =>
+    (await import('@hodei/lifecycle-provider-kubernetes'))
+      .kubernetesProviderPlugin as ProviderPlugin,
+};
+
 /** Creates the provider; `onRequest` counts the HTTP requests of the built-in providers. */
-export function createProvider(
+export async function createProvider(
   config: CliConfig,
   flags: ProviderFlags,
   onRequest: () => void,
-): ProviderV1 {
+): Promise<ProviderV1> {
   const plugins: ProviderPlugin[] = [
     ...(config.registry?.plugins ?? []),
     ...(config.plugins ?? []),
   ];
-  for (const builtIn of [dockerProviderPlugin, kubernetesProviderPlugin] as ProviderPlugin[]) {
-    if (!plugins.some((p) => p.type === builtIn.type)) plugins.push(builtIn);
-  }
-  const registry = createProviderRegistry(plugins);
   const configured =
     typeof config.provider === 'string' ? { type: config.provider } : config.provider;
   const type = flags.provider ?? configured?.type;
+  // Only the built-in plugin asked for is loaded; all of them when the type is unknown, so the
+  // registry's error lists every type there is.
+  const wanted =
+    type !== undefined && type in builtIns
+      ? [type]
+      : plugins.some((p) => p.type === type)
+        ? []
+        : Object.keys(builtIns);
+  for (const name of wanted) {
+    if (!plugins.some((p) => p.type === name)) plugins.push(await builtIns[name]!());
+  }
+  const registry = createProviderRegistry(plugins);
   if (!type) {
     throw new UsageError(
       `name a provider: --provider ${registry.types.join('|')} (or a --config module's provider)`,
