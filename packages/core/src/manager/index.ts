@@ -1,3 +1,11 @@
+export {
+  type AdoptionInput,
+  type AdoptionReason,
+  type AdoptionVerdict,
+  adoptionOf,
+  type OwnerLiveness,
+  ownerLiveness,
+} from './decision/adoption.js';
 export { decide, ruleNames } from './decision/decide.js';
 export type {
   ActionFailure,

@@ -21,6 +21,7 @@ import { readOwnership } from '../ownership/ownership.js';
 import type {
   CreateOptionsV1,
   CreateWorkerRequestV1,
+  OwnerLeaseV1,
   ProviderV1,
   RemoveOptionsV1,
   StopOptionsV1,
@@ -30,7 +31,9 @@ import type {
 import { validateWorkerRequest } from '../spec/validate-worker-request.js';
 import type { WorkerSpec } from '../spec/worker-spec.js';
 import { isActiveState, isFinishedState, LifecycleState } from '../state/lifecycle-state.js';
+import { adoptionOf, ownerLiveness } from './decision/adoption.js';
 import { stampsOf } from './decision/from-record.js';
+import { LeaseKeeper } from './lease/lease-keeper.js';
 import { runWatchLoop } from './observations/watch-loop.js';
 import { Reconciler } from './reconciler.js';
 import type { ResolvedOptions } from './resolve-options.js';
@@ -51,6 +54,8 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   readonly enabled = true;
 
   private readonly engine: Reconciler;
+  /** Holds this instance's owner lease, where the provider has leases. */
+  private readonly leaseKeeper: LeaseKeeper | undefined;
   private readonly watchAbort = new AbortController();
   private started: Promise<void> | undefined;
   private gcRun: Promise<GarbageCollectionSummary> | undefined;
@@ -66,6 +71,10 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       void this.collectGarbage();
     });
     if (inner.stop) this.stop = (ref, opts) => this.stopByRef(ref, opts);
+    this.leaseKeeper =
+      options.lease && inner.leases
+        ? new LeaseKeeper(inner.leases, options, options.lease.durationMs)
+        : undefined;
   }
 
   // ---------------------------------------------------------------- public API
@@ -209,6 +218,8 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     this.closed = true;
     this.watchAbort.abort();
     this.engine.close();
+    // Released before the provider closes: the others may adopt at once what is left.
+    await this.leaseKeeper?.close();
     if (this.options.closeProvider) await this.inner.close?.();
   }
 
@@ -258,6 +269,8 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
   // ------------------------------------------------------------------ start & re-list
 
   private async startOnce(): Promise<void> {
+    // Alive before the first worker exists: no other manager ever takes this one's for orphans.
+    await this.leaseKeeper?.start();
     if (this.inner.watch) {
       void runWatchLoop({
         provider: this.inner,
@@ -299,7 +312,18 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
       const orphansBefore = this.engine.orphans;
       const untracked = this.engine.store.listed(records, createdBefore);
       if (initial || this.policy.orphanDetectionEnabled) {
-        for (const record of untracked) this.adopt(record, correlationId);
+        const leases = await this.leasesFor(untracked, errors);
+        for (const record of this.closed ? [] : untracked) {
+          const owner = readOwnership(record)?.owner;
+          if (owner === undefined) continue;
+          if (leases === 'failed' && owner !== this.instanceId) continue; // next re-list
+          const verdict = adoptionOf({
+            owner,
+            self: this.instanceId,
+            liveness: ownerLiveness(owner, leases === 'failed' ? undefined : leases),
+          });
+          if (verdict.adopt) this.adopt(record, correlationId);
+        }
       }
       orphansDetected = this.engine.orphans - orphansBefore;
     }
@@ -314,6 +338,31 @@ export class ManagedProvider extends ScopedDecorator implements LifecycleManager
     this.cleanedAtLastRun = this.engine.cleaned;
     this.engine.publishSummary(summary, correlationId);
     return summary;
+  }
+
+  /**
+   * The leases of the scope, read once per re-list, only when an untracked worker of another
+   * owner needs them; undefined when the provider has none; 'failed' when the read failed
+   * (other owners' workers then wait for the next re-list).
+   */
+  private async leasesFor(
+    untracked: readonly WorkerRecordV1[],
+    errors: string[],
+  ): Promise<OwnerLeaseV1[] | undefined | 'failed'> {
+    const leases = this.inner.leases;
+    if (!leases) return undefined;
+    const needed = untracked.some((record) => {
+      const owner = readOwnership(record)?.owner;
+      return owner !== undefined && owner !== this.instanceId;
+    });
+    if (!needed) return [];
+    try {
+      return await leases.list({ scope: this.scope });
+    } catch (error) {
+      errors.push(`leases: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.logger.warn({ err: error }, 'reading the owner leases failed');
+      return 'failed';
+    }
   }
 
   /** Takes over a worker of this scope that no manager in this process tracks. */

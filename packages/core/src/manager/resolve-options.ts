@@ -13,6 +13,7 @@ import { parseDuration } from '../policy/duration.js';
 import type { EphemeralWorkerPolicy } from '../policy/policy.js';
 import { type PolicyPreset, policyPresets } from '../policy/presets.js';
 import type { ProviderV1 } from '../provider/v1/provider-v1.js';
+import { MIN_LEASE_DURATION_MS } from '../provider-kit/lease-checks.js';
 import { declaredPolicyPreset } from '../registry/provider-registry.js';
 import type { LifecycleOptions } from './types.js';
 
@@ -34,7 +35,12 @@ export interface ResolvedOptions {
   readonly concurrency: number;
   readonly readinessPollInterval: number;
   readonly closeProvider: boolean;
+  /** The owner lease this instance holds, when the provider has leases; false: none. */
+  readonly lease: { readonly durationMs: number } | false;
 }
+
+/** The owner lease's duration when the options give none. */
+export const DEFAULT_LEASE_DURATION_MS = 15_000;
 
 const knownOptions = new Set<keyof LifecycleOptions>([
   'policy',
@@ -52,6 +58,7 @@ const knownOptions = new Set<keyof LifecycleOptions>([
   'concurrency',
   'readinessPollInterval',
   'closeProvider',
+  'lease',
 ]);
 
 /** HODEI_LIFECYCLE_ENABLED, the plan's feature flag: only an explicit 'off' value disables. */
@@ -85,6 +92,40 @@ export function choosePolicyPreset(
     return { name: declared.name, policy: definePolicy(declared.policy), source: 'provider' };
   }
   return { name: 'generic', policy: policyPresets.generic, source: 'generic' };
+}
+
+function leaseOption(
+  provider: ProviderV1,
+  option: LifecycleOptions['lease'],
+  issues: ValidationIssue[],
+): ResolvedOptions['lease'] {
+  if (option === false) return false;
+  let durationMs = DEFAULT_LEASE_DURATION_MS;
+  if (option !== undefined) {
+    if (option === null || typeof option !== 'object') {
+      issues.push({ path: 'lease', message: 'must be false or { durationMs? }' });
+      return false;
+    }
+    for (const key of Object.keys(option)) {
+      if (key !== 'durationMs') {
+        issues.push({ path: `lease.${key}`, message: 'unknown option (allowed: durationMs)' });
+      }
+    }
+    if (option.durationMs !== undefined) {
+      if (
+        !(Number.isSafeInteger(option.durationMs) && option.durationMs >= MIN_LEASE_DURATION_MS)
+      ) {
+        issues.push({
+          path: 'lease.durationMs',
+          message: `must be a whole number of milliseconds >= ${MIN_LEASE_DURATION_MS}`,
+        });
+        return false;
+      }
+      durationMs = option.durationMs;
+    }
+  }
+  // Only a provider with leases can hold one; without, the manager behaves as before leases.
+  return provider.leases === undefined ? false : { durationMs };
 }
 
 /** Validates every option at construction, so a bad one fails here and nothing runs. */
@@ -132,6 +173,7 @@ export function resolveOptions(provider: ProviderV1, options: LifecycleOptions):
     concurrency: positiveInt('concurrency', 16, 1),
     readinessPollInterval: duration('readinessPollInterval', 1_000),
     closeProvider: options.closeProvider ?? true,
+    lease: leaseOption(provider, options.lease, issues),
   };
   if (options.publisher !== undefined && typeof options.publisher?.publish !== 'function') {
     issues.push({ path: 'publisher', message: 'must have a publish(event) method' });

@@ -43,7 +43,7 @@ export abstract class ScopedDecorator {
   ) {
     this.type = inner.type;
     this.providerId = inner.providerId;
-    this.capabilities = inner.capabilities;
+    this.capabilities = scopedCapabilities(inner.capabilities);
     this.scope = options.scope;
     this.instanceId = options.instanceId;
     this.policy = options.policy;
@@ -73,6 +73,19 @@ export abstract class ScopedDecorator {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * The wrapped provider's capabilities, less those a decorator bound to one scope does not
+ * pass on: the leases are the manager's own (it holds its instance's lease), and other scopes
+ * are not its business.
+ */
+function scopedCapabilities(capabilities: ProviderCapabilitiesV1): ProviderCapabilitiesV1 {
+  if (capabilities.leases === undefined && capabilities.listScopes === undefined) {
+    return capabilities;
+  }
+  const { leases: _leases, listScopes: _listScopes, ...rest } = capabilities;
+  return Object.freeze(rest);
 }
 
 async function* emptyObservations(): AsyncIterable<WorkerObservationV1> {}

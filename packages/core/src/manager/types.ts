@@ -58,6 +58,15 @@ export interface LifecycleOptions {
   readinessPollInterval?: Duration;
   /** Close the wrapped provider on close(). Default true. */
   closeProvider?: boolean;
+  /**
+   * Owner liveness, where the provider has leases (`capabilities.leases`): this instance holds
+   * a lease that says it is alive, taken at start, renewed every third of `durationMs` (whole
+   * milliseconds >= 1000; default 15 000) and released on close(). Another manager of the
+   * scope never reports a live owner's workers as orphans, and adopts a dead owner's within
+   * one lease duration plus one resync. `false`: hold none (this instance then looks dead to
+   * the others, which adopt its workers). Providers without leases: no effect.
+   */
+  lease?: { durationMs?: number } | false;
 }
 
 /** What the manager knows of one worker. */

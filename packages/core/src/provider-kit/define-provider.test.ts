@@ -1,6 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { withLifecycle } from '../index.js';
 import {
+  assertProviderV1,
   CancelledError,
   ClosedError,
   definePolicyPreset,
@@ -103,6 +104,8 @@ describe('defineProvider', () => {
       health: false,
       nativeDeadline: true,
       nativeTtl: false,
+      leases: false,
+      listScopes: false,
     });
     expect(provider.health).toBeUndefined();
     const manager = withLifecycle(provider, { enabled: false });
@@ -373,5 +376,153 @@ describe('defineProvider', () => {
       expect.objectContaining({ policyPreset: 'generic', presetSource: 'generic' }),
     );
     expect(withLifecycle(bare(), { enabled: false, policy: 'docker' }).policyPreset).toBe('docker');
+  });
+});
+
+describe('defineProvider: leases and listScopes', () => {
+  const leaseHooks = () => {
+    const held = new Map<string, { scope: string; owner: string; durationMs: number }>();
+    return {
+      held,
+      hooks: {
+        hold: vi.fn(async (lease: { scope: string; owner: string; durationMs: number }) => {
+          held.set(`${lease.scope}/${lease.owner}`, lease);
+        }),
+        release: vi.fn(async (lease: { scope: string; owner: string }) => {
+          held.delete(`${lease.scope}/${lease.owner}`);
+        }),
+        list: vi.fn(async () =>
+          [...held.values()].map((lease) => ({ ...lease, alive: true, renewedAt: undefined })),
+        ),
+      },
+    };
+  };
+
+  test('the capabilities are true exactly when the hooks are given', () => {
+    const without = fake().provider;
+    expect(without.capabilities.leases).toBe(false);
+    expect(without.capabilities.listScopes).toBe(false);
+    expect(without.leases).toBeUndefined();
+    expect(without.listScopes).toBeUndefined();
+    const { hooks } = leaseHooks();
+    const withLeases = fake({ leases: hooks, listScopes: async () => ['b', 'a', 'a'] }).provider;
+    expect(withLeases.capabilities.leases).toBe(true);
+    expect(withLeases.capabilities.listScopes).toBe(true);
+    expect(typeof withLeases.leases?.hold).toBe('function');
+  });
+
+  test('hold, list and release reach the hooks; list keeps only the selected scope', async () => {
+    const { hooks } = leaseHooks();
+    const { provider } = fake({ leases: hooks, listScopes: async () => ['b', 'a', 'a'] });
+    await provider.leases!.hold({ scope: 'a', owner: 'm-1', durationMs: 5000 });
+    await provider.leases!.hold({ scope: 'b', owner: 'm-2', durationMs: 5000 });
+    expect((await provider.leases!.list({ scope: 'a' })).map((l) => l.owner)).toEqual(['m-1']);
+    expect(await provider.leases!.list({})).toHaveLength(2);
+    await provider.leases!.release({ scope: 'a', owner: 'm-1' });
+    expect((await provider.leases!.list({})).map((l) => l.owner)).toEqual(['m-2']);
+    expect(await provider.listScopes!()).toEqual(['a', 'b']);
+  });
+
+  test('malformed lease inputs are refused before any call', async () => {
+    const { hooks } = leaseHooks();
+    const { provider } = fake({ leases: hooks });
+    const leases = provider.leases!;
+    const bad: unknown[] = [
+      undefined,
+      { scope: '', owner: 'm', durationMs: 5000 },
+      { scope: 'a', owner: 'not a label!', durationMs: 5000 },
+      { scope: 'a', owner: 'm', durationMs: 999 },
+      { scope: 'a', owner: 'm', durationMs: 1500.5 },
+      { scope: 'a', owner: 'm' },
+    ];
+    for (const lease of bad) {
+      await expect(leases.hold(lease as never)).rejects.toSatisfy(InvalidOptionsError.isInstance);
+    }
+    await expect(
+      leases.hold({ scope: 'a', owner: 'm', durationMs: 5000 }, { signal: 'x' as never }),
+    ).rejects.toSatisfy(InvalidOptionsError.isInstance);
+    await expect(leases.release({ scope: 'a' } as never)).rejects.toSatisfy(
+      InvalidOptionsError.isInstance,
+    );
+    await expect(leases.list(undefined as never)).rejects.toSatisfy(InvalidOptionsError.isInstance);
+    await expect(leases.list({ scope: 'no way!' })).rejects.toSatisfy(
+      InvalidOptionsError.isInstance,
+    );
+    expect(hooks.hold).not.toHaveBeenCalled();
+    expect(hooks.release).not.toHaveBeenCalled();
+    expect(hooks.list).not.toHaveBeenCalled();
+  });
+
+  test('an aborted hold is a CancelledError without a call; failures are ProviderErrors', async () => {
+    const { hooks } = leaseHooks();
+    hooks.list.mockRejectedValueOnce(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    const { provider } = fake({ leases: hooks });
+    await expect(
+      provider.leases!.hold(
+        { scope: 'a', owner: 'm', durationMs: 5000 },
+        { signal: AbortSignal.abort() },
+      ),
+    ).rejects.toSatisfy(CancelledError.isInstance);
+    expect(hooks.hold).not.toHaveBeenCalled();
+    const failure = await provider.leases!.list({}).catch((error: unknown) => error);
+    expect(ProviderError.isInstance(failure)).toBe(true);
+    expect((failure as ProviderError).retryable).toBe(true);
+  });
+
+  test('after close every lease call and listScopes throw ClosedError', async () => {
+    const { hooks } = leaseHooks();
+    const { provider } = fake({ leases: hooks, listScopes: async () => [] });
+    await provider.close();
+    await expect(
+      provider.leases!.hold({ scope: 'a', owner: 'm', durationMs: 5000 }),
+    ).rejects.toSatisfy(ClosedError.isInstance);
+    await expect(provider.leases!.release({ scope: 'a', owner: 'm' })).rejects.toSatisfy(
+      ClosedError.isInstance,
+    );
+    await expect(provider.leases!.list({})).rejects.toSatisfy(ClosedError.isInstance);
+    await expect(provider.listScopes!()).rejects.toSatisfy(ClosedError.isInstance);
+  });
+
+  test('a malformed leases definition is refused where it is written', () => {
+    expect(() => fake({ leases: { hold: async () => {} } as never })).toThrow(/leases\.release/);
+    expect(() => fake({ listScopes: 'x' as never })).toThrow(/listScopes/);
+  });
+
+  test('assertProviderV1: leases and listScopes present exactly when declared', () => {
+    const { hooks } = leaseHooks();
+    const good = fake({ leases: hooks, listScopes: async () => [] }).provider;
+    expect(() => assertProviderV1(good)).not.toThrow();
+    // An older provider without the flags at all stays valid.
+    const { leases: _l, listScopes: _s, ...olderCapabilities } = fake().provider.capabilities;
+    expect(() =>
+      assertProviderV1({ ...fake().provider, capabilities: olderCapabilities }),
+    ).not.toThrow();
+    const message = (value: unknown) => {
+      try {
+        assertProviderV1(value);
+        return '';
+      } catch (error) {
+        return String((error as Error).message);
+      }
+    };
+    expect(message({ ...good, leases: undefined })).toMatch(/capabilities\.leases/);
+    expect(message({ ...good, listScopes: undefined })).toMatch(/capabilities\.listScopes/);
+    expect(message({ ...good, capabilities: { ...good.capabilities, leases: false } })).toMatch(
+      /capabilities\.leases/,
+    );
+    expect(message({ ...good, leases: { hold: hooks.hold } })).toMatch(/leases\.release/);
+    expect(message({ ...good, capabilities: { ...good.capabilities, leases: 'yes' } })).toMatch(
+      /capabilities\.leases/,
+    );
+  });
+
+  test('a managed provider does not pass the leases on (they are its own)', () => {
+    const { hooks } = leaseHooks();
+    const managed = withLifecycle(fake({ leases: hooks, listScopes: async () => [] }).provider, {
+      enabled: false,
+    });
+    expect(managed.capabilities.leases).toBeUndefined();
+    expect(managed.capabilities.listScopes).toBeUndefined();
+    expect((managed as ProviderV1).leases).toBeUndefined();
   });
 });

@@ -26,7 +26,12 @@ import { assertWorkerRef, assertWorkerSelector, matchesSelector } from '../provi
 import type {
   CreateOptionsV1,
   CreateWorkerRequestV1,
+  LeaseHoldOptionsV1,
+  LeaseHoldV1,
+  LeaseRefV1,
+  LeaseSelectorV1,
   LogsOptionsV1,
+  OwnerLeaseV1,
   ProviderCapabilitiesV1,
   ProviderHealthV1,
   ProviderV1,
@@ -42,6 +47,12 @@ import { validateWorkerSpec } from '../spec/validate-spec.js';
 import type { ValidatedWorkerSpec, WorkerSpec } from '../spec/worker-spec.js';
 import { neverAborted, untilSettledOrAborted } from './abort.js';
 import { type FailureDescription, toProviderError } from './errors.js';
+import {
+  assertLeaseHold,
+  assertLeaseRef,
+  assertLeaseSelector,
+  isSelectedLease,
+} from './lease-checks.js';
 
 /** What the author's `create` receives: everything checked, the stamp built. */
 export interface CreateInput<TExtension> {
@@ -94,6 +105,25 @@ export interface WatchContext {
   fail(error: unknown): LifecycleError;
 }
 
+/** Options of the author's lease `hold`. */
+export interface LeaseHoldContext {
+  /** The caller's signal (a signal that never aborts when none was given). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Owner leases (owner liveness), checked by the kit before they run: scope and owner are label
+ * values, `durationMs` a whole number >= 1000. Judge `alive` by the infrastructure's clock.
+ */
+export interface LeaseHooks {
+  /** Takes or renews the owner's lease: alive for `durationMs` from now. Idempotent. */
+  hold(lease: LeaseHoldV1, ctx: LeaseHoldContext): Promise<void>;
+  /** Ends the owner's lease now; a lease already gone is success. Never another owner's. */
+  release(lease: LeaseRefV1): Promise<void>;
+  /** The leases of `selector.scope`, or of every scope when it is undefined. */
+  list(selector: LeaseSelectorV1): Promise<OwnerLeaseV1[]>;
+}
+
 /** A watch hook: observations of the selector's workers until `ctx.signal` aborts. */
 export type WatchHook = (
   selector: WorkerSelectorV1,
@@ -102,7 +132,7 @@ export type WatchHook = (
 
 /**
  * What an author writes. Required hooks: create, get, list, remove. Each optional hook given
- * (stop, watch, logs, health) makes the matching capability true.
+ * (stop, watch, logs, health, leases, listScopes) makes the matching capability true.
  */
 export interface ProviderDefinition<TType extends string = string, TExtension = undefined> {
   /** The plugin type: 'docker', 'my-cloud'. Also the key of `spec.extensions` the spec reads. */
@@ -145,6 +175,10 @@ export interface ProviderDefinition<TType extends string = string, TExtension = 
   /** Output lines, oldest first. Throw WorkerNotFoundError when there is no such worker. */
   logs?(ref: WorkerRefV1, ctx: LogsContext): Promise<string[]>;
   health?(): Promise<ProviderHealthV1>;
+  /** Owner leases: given, `capabilities.leases` is true. */
+  readonly leases?: LeaseHooks;
+  /** Every scope with managed workers or leases: given, `capabilities.listScopes` is true. */
+  listScopes?(): Promise<string[]>;
   /** Releases connections (the kit has already ended the watches). */
   close?(): Promise<void> | void;
   /** Reads a failure of your client: its status, and whether a retry may help. */
@@ -249,6 +283,8 @@ export function defineProvider<const TType extends string, TExtension = undefine
       health: def.health !== undefined,
       nativeDeadline: def.nativeDeadline ?? false,
       nativeTtl: def.nativeTtl ?? false,
+      leases: def.leases !== undefined,
+      listScopes: def.listScopes !== undefined,
     }) satisfies ProviderCapabilitiesV1,
     ...(def.policyPreset === undefined ? {} : { defaultPolicyPreset: def.policyPreset }),
 
@@ -417,6 +453,46 @@ export function defineProvider<const TType extends string, TExtension = undefine
       );
     };
   }
+  if (def.leases) {
+    const hooks = def.leases;
+    (provider as { leases?: ProviderV1['leases'] }).leases = Object.freeze({
+      async hold(lease: LeaseHoldV1, options?: LeaseHoldOptionsV1) {
+        ensureOpen();
+        assertLeaseHold(lease, options);
+        const signal = options?.signal ?? neverAborted;
+        const action = `Holding the lease of ${lease.owner} in scope ${lease.scope}`;
+        if (signal.aborted) throw new CancelledError(action, { cause: signal.reason });
+        const { scope, owner, durationMs } = lease;
+        await call(action, () => hooks.hold({ scope, owner, durationMs }, { signal }), signal);
+      },
+      async release(lease: LeaseRefV1) {
+        ensureOpen();
+        assertLeaseRef(lease);
+        const { scope, owner } = lease;
+        await call(`Releasing the lease of ${owner} in scope ${scope}`, () =>
+          hooks.release({ scope, owner }),
+        );
+      },
+      async list(selector: LeaseSelectorV1) {
+        ensureOpen();
+        assertLeaseSelector(selector);
+        const scope = selector.scope;
+        const leases = await call(
+          scope === undefined ? 'Listing the leases' : `Listing the leases of scope ${scope}`,
+          () => hooks.list(scope === undefined ? {} : { scope }),
+        );
+        return leases.filter((lease) => isSelectedLease(lease, selector));
+      },
+    });
+  }
+  if (def.listScopes) {
+    const listScopes = def.listScopes;
+    provider.listScopes = async () => {
+      ensureOpen();
+      const scopes = await call('Listing the scopes', () => listScopes());
+      return [...new Set(scopes)].sort();
+    };
+  }
   if (!def.health) delete (provider as Partial<ProviderV1>).health;
   return provider;
 }
@@ -509,7 +585,25 @@ function checkDefinition<TType extends string, TExtension>(
       issues.push({ path: hook, message: 'must be a function' });
     }
   }
-  for (const hook of [...optionalHooks, 'close', 'checkSpec', 'describeError'] as const) {
+  const leases = definition.leases as Partial<LeaseHooks> | undefined | null;
+  if (leases !== undefined) {
+    if (leases === null || typeof leases !== 'object') {
+      issues.push({ path: 'leases', message: 'must be { hold, release, list } when given' });
+    } else {
+      for (const hook of ['hold', 'release', 'list'] as const) {
+        if (typeof leases[hook] !== 'function') {
+          issues.push({ path: `leases.${hook}`, message: 'must be a function' });
+        }
+      }
+    }
+  }
+  for (const hook of [
+    ...optionalHooks,
+    'listScopes',
+    'close',
+    'checkSpec',
+    'describeError',
+  ] as const) {
     const value = definition[hook];
     if (value !== undefined && typeof value !== 'function') {
       issues.push({ path: hook, message: 'must be a function when given' });

@@ -4,6 +4,8 @@ export {
   type CreateInput,
   type DefinedProvider,
   defineProvider,
+  type LeaseHoldContext,
+  type LeaseHooks,
   type LogsContext,
   type ProviderDefinition,
   type TerminateContext,
@@ -18,6 +20,12 @@ export {
   toProviderError,
   transientErrorCodes,
 } from './errors.js';
+export {
+  assertLeaseHold,
+  assertLeaseRef,
+  assertLeaseSelector,
+  MIN_LEASE_DURATION_MS,
+} from './lease-checks.js';
 export { type PollListOptions, pollList } from './poll-list.js';
 export {
   type ReflectorEvent,

@@ -58,6 +58,47 @@ export function assertProviderV1(provider: unknown): asserts provider is Provide
         });
       }
     }
+    // Optional capabilities newer than the contract's first release: absent means false.
+    const leasesDeclared = capabilities.leases;
+    const leases = candidate.leases as Partial<Record<string, unknown>> | undefined | null;
+    const leasesPresent = leases !== undefined;
+    if (leasesDeclared !== undefined && typeof leasesDeclared !== 'boolean') {
+      issues.push({ path: 'capabilities.leases', message: 'must be true or false when present' });
+    } else if ((leasesDeclared ?? false) !== leasesPresent) {
+      issues.push({
+        path: 'capabilities.leases',
+        message: leasesDeclared
+          ? 'is declared but leases is missing'
+          : 'is not declared but leases exists',
+      });
+    } else if (leasesPresent) {
+      if (leases === null || typeof leases !== 'object') {
+        issues.push({ path: 'leases', message: 'must be { hold, release, list }' });
+      } else {
+        for (const method of ['hold', 'release', 'list'] as const) {
+          if (typeof leases[method] !== 'function') {
+            issues.push({ path: `leases.${method}`, message: 'must be a function' });
+          }
+        }
+      }
+    }
+    const scopesDeclared = capabilities.listScopes;
+    const scopesPresent = candidate.listScopes !== undefined;
+    if (scopesDeclared !== undefined && typeof scopesDeclared !== 'boolean') {
+      issues.push({
+        path: 'capabilities.listScopes',
+        message: 'must be true or false when present',
+      });
+    } else if ((scopesDeclared ?? false) !== scopesPresent) {
+      issues.push({
+        path: 'capabilities.listScopes',
+        message: scopesDeclared
+          ? 'is declared but listScopes() is missing'
+          : 'is not declared but listScopes exists',
+      });
+    } else if (scopesPresent && typeof candidate.listScopes !== 'function') {
+      issues.push({ path: 'listScopes', message: 'must be a function' });
+    }
     for (const flag of ['nativeDeadline', 'nativeTtl'] as const) {
       if (typeof capabilities[flag] !== 'boolean') {
         issues.push({ path: `capabilities.${flag}`, message: 'must be true or false' });

@@ -2,6 +2,8 @@ import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import type {
   CreateWorkerRequestV1,
+  LeaseSelectorV1,
+  OwnerLeaseV1,
   Ownership,
   ProviderCapabilitiesV1,
   ProviderV1,
@@ -151,6 +153,35 @@ function checkedProvider(provider: ProviderV1): ProviderV1 {
   if (typeof provider.logs === 'function') view.logs = provider.logs.bind(provider);
   if (typeof provider.health === 'function') view.health = provider.health.bind(provider);
   if (typeof provider.close === 'function') view.close = provider.close.bind(provider);
+  const leases = provider.leases;
+  if (leases !== undefined && leases !== null) {
+    view.leases = {
+      hold: (lease, options) => leases.hold(lease, options),
+      release: (lease) => leases.release(lease),
+      async list(selector) {
+        const listed = await leases.list(selector);
+        if (!Array.isArray(listed)) {
+          throw new AssertionError({
+            message: `leases.list must return an array; it returned ${describeValue(listed)}`,
+          });
+        }
+        for (const lease of listed) checkLease(lease, selector);
+        return listed;
+      },
+    };
+  }
+  if (typeof provider.listScopes === 'function') {
+    const listScopes = provider.listScopes.bind(provider);
+    view.listScopes = async () => {
+      const scopes = await listScopes();
+      if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== 'string')) {
+        throw new AssertionError({
+          message: `listScopes must return an array of strings; it returned ${describeValue(scopes)}`,
+        });
+      }
+      return scopes;
+    };
+  }
   if (typeof provider.watch === 'function') {
     const watch = provider.watch.bind(provider);
     view.watch = (selector, options) => {
@@ -166,6 +197,37 @@ function checkedProvider(provider: ProviderV1): ProviderV1 {
     };
   }
   return view;
+}
+
+/** A listed lease is an OwnerLeaseV1 of the selected scope. */
+function checkLease(lease: OwnerLeaseV1, selector: LeaseSelectorV1): void {
+  const problems: string[] = [];
+  if (lease == null || typeof lease !== 'object') {
+    problems.push('is not an object');
+  } else {
+    if (typeof lease.scope !== 'string' || lease.scope === '')
+      problems.push('scope is not a string');
+    if (typeof lease.owner !== 'string' || lease.owner === '')
+      problems.push('owner is not a string');
+    if (typeof lease.alive !== 'boolean') problems.push('alive is not a boolean');
+    if (!(typeof lease.durationMs === 'number' && lease.durationMs > 0)) {
+      problems.push('durationMs is not a positive number');
+    }
+    if (
+      lease.renewedAt !== undefined &&
+      !(lease.renewedAt instanceof Date && !Number.isNaN(lease.renewedAt.getTime()))
+    ) {
+      problems.push('renewedAt is neither a valid Date nor undefined');
+    }
+    if (selector.scope !== undefined && lease.scope !== selector.scope) {
+      problems.push(`it is of scope ${lease.scope}, not the selected ${selector.scope}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new AssertionError({
+      message: `leases.list returned a malformed lease (${problems.join('; ')}): ${describeValue(lease)}`,
+    });
+  }
 }
 
 export interface ContractContextState {

@@ -18,6 +18,10 @@
 import {
   CancelledError,
   type Clock,
+  type LeaseHoldV1,
+  type LeaseRefV1,
+  type LeaseSelectorV1,
+  type OwnerLeaseV1,
   ProviderError,
   type ProviderHealthV1,
   systemClock,
@@ -41,7 +45,11 @@ export type MemoryOperation =
   | 'stop'
   | 'logs'
   | 'watch'
-  | 'health';
+  | 'health'
+  | 'leaseHold'
+  | 'leaseRelease'
+  | 'leaseList'
+  | 'listScopes';
 
 export const memoryOperations: readonly MemoryOperation[] = [
   'create',
@@ -52,6 +60,10 @@ export const memoryOperations: readonly MemoryOperation[] = [
   'logs',
   'watch',
   'health',
+  'leaseHold',
+  'leaseRelease',
+  'leaseList',
+  'listScopes',
 ];
 
 /** Calls made to the infrastructure so far, per operation, and their total. */
@@ -76,7 +88,20 @@ export interface MemoryFaults {
   dropWatches(): void;
   /** health() reports unhealthy with this message until reset. */
   setUnhealthy(message?: string): void;
-  /** Clears every pending fault and delay. Workers are left as they are. */
+  /**
+   * The owner's leases (in every scope) run out now, as if its renewals had stopped: they are
+   * listed, not alive. Its next `hold` takes them again.
+   */
+  expireLease(owner: string): void;
+  /**
+   * A network partition between the owner and the infrastructure: from now on its `hold` and
+   * `release` calls fail (a retryable ProviderError, status 504) and are not seen, so its
+   * leases run out on the infrastructure's clock. `reset()` or `healLease(owner)` ends it.
+   */
+  partitionLease(owner: string): void;
+  /** Ends a `partitionLease`: the owner's next `hold` is seen again. */
+  healLease(owner: string): void;
+  /** Clears every pending fault, delay and partition. Workers and leases are left as they are. */
   reset(): void;
 }
 
@@ -96,6 +121,8 @@ export interface MemoryInfrastructure {
   setReady(target: MemoryWorkerTarget, ready: boolean): void;
   /** Every worker of every scope, as a provider would observe it. */
   workers(): WorkerRecordV1[];
+  /** Every owner lease of every scope, judged on the infrastructure's clock. */
+  leases(): OwnerLeaseV1[];
   /** Live call counters; see `resetCalls`. */
   readonly calls: MemoryCallCounts;
   resetCalls(): void;
@@ -125,6 +152,19 @@ export interface MemoryInfrastructureApi {
   logs(ref: WorkerRefV1, tail?: number): Promise<string[]>;
   watch(selector: WorkerSelectorV1, signal: AbortSignal): AsyncIterable<WorkerObservationV1>;
   health(): Promise<ProviderHealthV1>;
+  leaseHold(lease: LeaseHoldV1, signal?: AbortSignal): Promise<void>;
+  leaseRelease(lease: LeaseRefV1): Promise<void>;
+  leaseList(selector: LeaseSelectorV1): Promise<OwnerLeaseV1[]>;
+  listScopes(): Promise<string[]>;
+}
+
+interface MemoryLease {
+  readonly scope: string;
+  readonly owner: string;
+  durationMs: number;
+  renewedAt: number;
+  /** Not alive from this instant on (the infrastructure's clock). */
+  expiresAt: number;
 }
 
 interface MemoryWorker {
@@ -208,9 +248,29 @@ export function createMemoryInfrastructure(
     logs: 0,
     watch: 0,
     health: 0,
+    leaseHold: 0,
+    leaseRelease: 0,
+    leaseList: 0,
+    listScopes: 0,
     total: 0,
   };
   const pendingFaults = new Map<MemoryOperation, PendingFault>();
+  const leases = new Map<string, MemoryLease>();
+  const partitioned = new Set<string>();
+  const leaseKey = (scope: string, owner: string) => `${scope}\u0000${owner}`;
+  const toLease = (lease: MemoryLease): OwnerLeaseV1 => ({
+    scope: lease.scope,
+    owner: lease.owner,
+    alive: clock.now() < lease.expiresAt,
+    durationMs: lease.durationMs,
+    renewedAt: new Date(lease.renewedAt),
+  });
+  const partitionError = (providerId: string, owner: string) =>
+    new ProviderError(
+      providerId,
+      `injected fault: the lease of ${owner} is partitioned from the infrastructure (504 Gateway Timeout)`,
+      { retryable: true, status: 504 },
+    );
   let createDelayMs = 0;
   let unhealthyMessage: string | undefined;
   let nextUid = 1;
@@ -588,6 +648,55 @@ export function createMemoryInfrastructure(
         };
       },
 
+      async leaseHold(lease, signal) {
+        call(providerId, 'leaseHold');
+        await roundTrip();
+        if (signal?.aborted) {
+          throw new CancelledError(`hold of the lease of ${lease.owner}`, {
+            cause: signal.reason,
+          });
+        }
+        if (partitioned.has(lease.owner)) throw partitionError(providerId, lease.owner);
+        const now = clock.now();
+        const key = leaseKey(lease.scope, lease.owner);
+        const held = leases.get(key);
+        const renewed: MemoryLease = held ?? {
+          scope: lease.scope,
+          owner: lease.owner,
+          durationMs: lease.durationMs,
+          renewedAt: now,
+          expiresAt: now + lease.durationMs,
+        };
+        renewed.durationMs = lease.durationMs;
+        renewed.renewedAt = now;
+        renewed.expiresAt = now + lease.durationMs;
+        leases.set(key, renewed);
+      },
+
+      async leaseRelease(lease) {
+        call(providerId, 'leaseRelease');
+        await roundTrip();
+        if (partitioned.has(lease.owner)) throw partitionError(providerId, lease.owner);
+        leases.delete(leaseKey(lease.scope, lease.owner));
+      },
+
+      async leaseList(selector) {
+        call(providerId, 'leaseList');
+        await roundTrip();
+        return [...leases.values()]
+          .filter((lease) => selector.scope === undefined || lease.scope === selector.scope)
+          .map(toLease);
+      },
+
+      async listScopes() {
+        call(providerId, 'listScopes');
+        await roundTrip();
+        const scopes = new Set<string>();
+        for (const worker of workers.values()) scopes.add(worker.scope);
+        for (const lease of leases.values()) scopes.add(lease.scope);
+        return [...scopes].sort();
+      },
+
       async health() {
         call(providerId, 'health');
         await roundTrip();
@@ -631,7 +740,20 @@ export function createMemoryInfrastructure(
     setUnhealthy(message = 'injected fault: infrastructure unhealthy') {
       unhealthyMessage = message;
     },
+    expireLease(owner) {
+      const now = clock.now();
+      for (const lease of leases.values()) {
+        if (lease.owner === owner) lease.expiresAt = Math.min(lease.expiresAt, now);
+      }
+    },
+    partitionLease(owner) {
+      partitioned.add(owner);
+    },
+    healLease(owner) {
+      partitioned.delete(owner);
+    },
     reset() {
+      partitioned.clear();
       pendingFaults.clear();
       createDelayMs = 0;
       unhealthyMessage = undefined;
@@ -669,6 +791,7 @@ export function createMemoryInfrastructure(
       changed(worker);
     },
     workers: () => [...workers.values()].map(toRecord),
+    leases: () => [...leases.values()].map(toLease),
     calls: counts,
     resetCalls() {
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;

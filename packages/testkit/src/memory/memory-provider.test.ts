@@ -632,6 +632,10 @@ describe('infrastructure controls', () => {
       logs: 1,
       watch: 0,
       health: 1,
+      leaseHold: 0,
+      leaseRelease: 0,
+      leaseList: 0,
+      listScopes: 0,
       total: 7,
     });
     infrastructure.resetCalls();
@@ -730,11 +734,22 @@ describe('options and capabilities', () => {
       health: true,
       nativeDeadline: false,
       nativeTtl: false,
+      leases: true,
+      listScopes: true,
     });
     const bare = createMemoryProvider({
-      capabilities: { stop: false, watch: false, logs: false, health: false },
+      capabilities: {
+        stop: false,
+        watch: false,
+        logs: false,
+        health: false,
+        leases: false,
+        listScopes: false,
+      },
     });
-    expect([bare.stop, bare.watch, bare.logs, bare.health]).toEqual([
+    expect([bare.stop, bare.watch, bare.logs, bare.health, bare.leases, bare.listScopes]).toEqual([
+      undefined,
+      undefined,
       undefined,
       undefined,
       undefined,
@@ -787,5 +802,85 @@ describe('options and capabilities', () => {
     expect(provider.providerId).toBe('from-registry');
     expect(memoryProviderPlugin.type).toBe('memory');
     expect(() => registry.create('memory', { providerId: 'Bad Id' })).toThrow(InvalidOptionsError);
+  });
+
+  describe('owner leases', () => {
+    const hold = (provider: ReturnType<typeof setup>['provider'], owner: string, s = scope) =>
+      provider.leases!.hold({ scope: s, owner, durationMs: 10_000 });
+
+    test('a held lease is alive for its duration on the infrastructure clock, then not', async () => {
+      const { provider, clock } = setup();
+      await hold(provider, 'm-1');
+      const [lease] = await provider.leases!.list({ scope });
+      expect(lease).toEqual({
+        scope,
+        owner: 'm-1',
+        alive: true,
+        durationMs: 10_000,
+        renewedAt: new Date(clock.now()),
+      });
+      await clock.advance(9_999);
+      expect((await provider.leases!.list({ scope }))[0]?.alive).toBe(true);
+      await clock.advance(1);
+      expect((await provider.leases!.list({ scope }))[0]?.alive).toBe(false);
+    });
+
+    test('a renewal extends it; release ends only that owner’s lease', async () => {
+      const { provider, clock } = setup();
+      await hold(provider, 'm-1');
+      await hold(provider, 'm-2');
+      await clock.advance(8_000);
+      await hold(provider, 'm-1');
+      await clock.advance(8_000);
+      const alive = async () =>
+        Object.fromEntries((await provider.leases!.list({})).map((l) => [l.owner, l.alive]));
+      expect(await alive()).toEqual({ 'm-1': true, 'm-2': false });
+      await provider.leases!.release({ scope, owner: 'm-2' });
+      await provider.leases!.release({ scope, owner: 'm-2' });
+      expect(await alive()).toEqual({ 'm-1': true });
+    });
+
+    test('scopes are apart; listScopes names the scopes of workers and of leases', async () => {
+      const { provider, create } = setup();
+      await create('w1');
+      await hold(provider, 'm-1', 'team-b');
+      expect((await provider.leases!.list({ scope: 'team-b' })).map((l) => l.owner)).toEqual([
+        'm-1',
+      ]);
+      expect(await provider.leases!.list({ scope })).toEqual([]);
+      expect(await provider.listScopes!()).toEqual(['team-a', 'team-b']);
+    });
+
+    test('faults: expireLease ends it now; partitionLease makes renewals fail unseen', async () => {
+      const { provider, infrastructure, clock } = setup();
+      await hold(provider, 'm-1');
+      infrastructure.faults.expireLease('m-1');
+      expect(infrastructure.leases()[0]?.alive).toBe(false);
+      await hold(provider, 'm-1');
+      expect(infrastructure.leases()[0]?.alive).toBe(true);
+      infrastructure.faults.partitionLease('m-1');
+      await clock.advance(5_000);
+      const failure = await hold(provider, 'm-1').catch((error: unknown) => error);
+      expect(ProviderError.isInstance(failure) && failure.retryable).toBe(true);
+      await clock.advance(5_000);
+      expect(infrastructure.leases()[0]?.alive).toBe(false);
+      infrastructure.faults.healLease('m-1');
+      await hold(provider, 'm-1');
+      expect(infrastructure.leases()[0]?.alive).toBe(true);
+    });
+
+    test('inputs are checked before any call; after close, ClosedError', async () => {
+      const { provider, infrastructure } = setup();
+      await expect(
+        provider.leases!.hold({ scope, owner: 'm-1', durationMs: 10 }),
+      ).rejects.toSatisfy(InvalidOptionsError.isInstance);
+      await expect(provider.leases!.list({ scope: '' })).rejects.toSatisfy(
+        InvalidOptionsError.isInstance,
+      );
+      expect(infrastructure.calls.total).toBe(0);
+      await provider.close();
+      await expect(provider.leases!.list({})).rejects.toSatisfy(ClosedError.isInstance);
+      await expect(provider.listScopes!()).rejects.toSatisfy(ClosedError.isInstance);
+    });
   });
 });

@@ -12,7 +12,12 @@ import {
   type CreateWorkerRequestV1,
   InvalidOptionsError,
   InvalidSpecError,
+  type LeaseHoldOptionsV1,
+  type LeaseHoldV1,
+  type LeaseRefV1,
+  type LeaseSelectorV1,
   type LogsOptionsV1,
+  type OwnerLeaseV1,
   type ProviderCapabilitiesV1,
   type ProviderHealthV1,
   type ProviderV1,
@@ -26,6 +31,9 @@ import {
   type WorkerSelectorV1,
 } from '@hodei/lifecycle-core';
 import {
+  assertLeaseHold,
+  assertLeaseRef,
+  assertLeaseSelector,
   assertWorkerRef,
   assertWorkerSelector,
   labelValueProblem,
@@ -64,6 +72,8 @@ export const defaultMemoryCapabilities: ProviderCapabilitiesV1 = Object.freeze({
   health: true,
   nativeDeadline: false,
   nativeTtl: false,
+  leases: true,
+  listScopes: true,
 });
 
 const capabilityNames = Object.keys(defaultMemoryCapabilities) as (keyof ProviderCapabilitiesV1)[];
@@ -219,6 +229,37 @@ export function createMemoryProvider(options: MemoryProviderOptions = {}): Memor
         ]);
       }
       return api.logs(ref, tail);
+    };
+  }
+  if (capabilities.leases) {
+    provider.leases = Object.freeze({
+      async hold(lease: LeaseHoldV1, holdOptions?: LeaseHoldOptionsV1) {
+        ensureOpen();
+        assertLeaseHold(lease, holdOptions);
+        if (holdOptions?.signal?.aborted) {
+          throw new CancelledError(`hold of the lease of ${lease.owner}`, {
+            cause: holdOptions.signal.reason,
+          });
+        }
+        const { scope, owner, durationMs } = lease;
+        return api.leaseHold({ scope, owner, durationMs }, holdOptions?.signal);
+      },
+      async release(lease: LeaseRefV1) {
+        ensureOpen();
+        assertLeaseRef(lease);
+        return api.leaseRelease({ scope: lease.scope, owner: lease.owner });
+      },
+      async list(selector: LeaseSelectorV1): Promise<OwnerLeaseV1[]> {
+        ensureOpen();
+        assertLeaseSelector(selector);
+        return api.leaseList(selector.scope === undefined ? {} : { scope: selector.scope });
+      },
+    });
+  }
+  if (capabilities.listScopes) {
+    provider.listScopes = async () => {
+      ensureOpen();
+      return api.listScopes();
     };
   }
   if (capabilities.health) {

@@ -103,6 +103,62 @@ export interface ProviderCapabilitiesV1 {
   readonly nativeDeadline: boolean;
   /** The infrastructure itself removes finished workers after their TTL. */
   readonly nativeTtl: boolean;
+  /** `leases` exists: manager instances can say they are alive (owner liveness). */
+  readonly leases?: boolean;
+  /** `listScopes()` exists. */
+  readonly listScopes?: boolean;
+}
+
+/** One manager instance's claim that it is alive, in one scope. */
+export interface OwnerLeaseV1 {
+  /** The scope: the `hodei.io/managed-by` value. */
+  readonly scope: string;
+  /** The manager instance id: the `hodei.io/owner` label value of its workers. */
+  readonly owner: string;
+  /** Judged by the infrastructure's clock, not the caller's. */
+  readonly alive: boolean;
+  readonly durationMs: number;
+  /** When the infrastructure recorded the last renewal, when it can tell. */
+  readonly renewedAt: Date | undefined;
+}
+
+/** Takes or renews one owner's lease. */
+export interface LeaseHoldV1 {
+  readonly scope: string;
+  readonly owner: string;
+  /**
+   * Alive for this long from now: whole milliseconds, >= 1000. A provider whose infrastructure
+   * counts in seconds rounds up, and lists the duration it holds.
+   */
+  readonly durationMs: number;
+}
+
+/** Names one owner's lease. */
+export interface LeaseRefV1 {
+  readonly scope: string;
+  readonly owner: string;
+}
+
+/** Selects the leases of one scope, or of every scope when `scope` is undefined. */
+export interface LeaseSelectorV1 {
+  readonly scope?: string;
+}
+
+export interface LeaseHoldOptionsV1 {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Owner liveness: each manager instance holds a lease that says it is alive. Other managers
+ * of the scope never treat a live owner's workers as orphans.
+ */
+export interface ProviderLeasesV1 {
+  /** Takes or renews `owner`'s lease in `scope`: alive for durationMs from now. Idempotent. */
+  hold(lease: LeaseHoldV1, options?: LeaseHoldOptionsV1): Promise<void>;
+  /** Ends it now (manager close). Idempotent; never touches another owner's lease. */
+  release(lease: LeaseRefV1): Promise<void>;
+  /** Leases of one scope, or of every scope when `scope` is undefined. */
+  list(selector: LeaseSelectorV1): Promise<OwnerLeaseV1[]>;
 }
 
 export interface ProviderV1 {
@@ -138,4 +194,8 @@ export interface ProviderV1 {
   health?(): Promise<ProviderHealthV1>;
   /** Releases connections. Workers are left alone. */
   close?(): Promise<void>;
+  /** Owner leases; present exactly when `capabilities.leases` is true. */
+  readonly leases?: ProviderLeasesV1;
+  /** Every scope with managed workers or leases; present exactly when `capabilities.listScopes`. */
+  listScopes?(): Promise<string[]>;
 }
