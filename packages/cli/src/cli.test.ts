@@ -2,7 +2,7 @@
  * The command in-process on the in-memory provider and a manual clock: every view, sweep and
  * exit code, and that `explain` predicts what `gc` and `reap` then do. No wall clock.
  */
-import { ProviderError, type ProviderV1 } from '@hodei/lifecycle-core';
+import { type OwnerLeaseV1, ProviderError, type ProviderV1 } from '@hodei/lifecycle-core';
 import {
   createManualClock,
   createMemoryProvider,
@@ -10,13 +10,16 @@ import {
 } from '@hodei/lifecycle-testkit';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { ExitCode, runCli } from './index.js';
-import type { OwnerLease } from './leases.js';
 
 const clock = createManualClock();
 let provider: MemoryProvider;
 
 beforeEach(() => {
-  provider = createMemoryProvider({ clock: createManualClockShared() });
+  // Without leases and scope listing, as a provider that predates them (owners: 'unknown').
+  provider = createMemoryProvider({
+    clock: createManualClockShared(),
+    capabilities: { leases: false, listScopes: false },
+  });
 });
 
 // One clock for every provider of this file: the tests move it forward only.
@@ -58,8 +61,8 @@ async function create(workerId: string, w: NewWorker = {}, on: ProviderV1 = prov
   });
 }
 
-/** The provider with leases (and listScopes), as the leases capability declares them. */
-function withLeases(base: ProviderV1, leases: OwnerLease[], scopes?: string[]): ProviderV1 {
+/** The provider with these leases (and listScopes), as the leases capability declares them. */
+function withLeases(base: ProviderV1, leases: OwnerLeaseV1[], scopes?: string[]): ProviderV1 {
   return {
     ...base,
     capabilities: { ...base.capabilities, leases: true, listScopes: scopes !== undefined },
@@ -73,7 +76,7 @@ function withLeases(base: ProviderV1, leases: OwnerLease[], scopes?: string[]): 
   } as ProviderV1;
 }
 
-const lease = (owner: string, alive: boolean, scope = 'ci'): OwnerLease => ({
+const lease = (owner: string, alive: boolean, scope = 'ci'): OwnerLeaseV1 => ({
   scope,
   owner,
   alive,
@@ -176,6 +179,31 @@ describe('ls', () => {
       'dead',
       'absent',
     ]);
+  });
+});
+
+describe('leases of the memory provider', () => {
+  test('a held lease is alive; expired, it is dead; never held, absent', async () => {
+    const leased = createMemoryProvider({ clock, providerId: 'leased' });
+    await leased.leases!.hold({ scope: 'ci', owner: 'alive-one', durationMs: 15_000 });
+    await leased.leases!.hold({ scope: 'ci', owner: 'dead-one', durationMs: 15_000 });
+    leased.infrastructure.faults.expireLease('dead-one');
+    for (const owner of ['alive-one', 'dead-one', 'gone-one']) {
+      await create(`${owner}-w`, { owner, runForMs: 1_000, ttlSeconds: 1 }, leased);
+    }
+    await clock.advance(5_000);
+    const views = (await run(['ls', '--all-scopes', '--json'], leased)).json();
+    expect(views.map((v: { ownerState: string }) => v.ownerState)).toEqual([
+      'alive',
+      'dead',
+      'absent',
+    ]);
+    const reaped = jsonLines((await run(['reap', '--all-scopes', '--json'], leased)).out);
+    expect(reaped.filter((l) => l.type === 'action').map((l) => l.workerId)).toEqual(
+      expect.arrayContaining(['dead-one-w', 'gone-one-w']),
+    );
+    expect(reaped.filter((l) => l.type === 'action')).toHaveLength(2);
+    await leased.close();
   });
 });
 
@@ -495,7 +523,9 @@ describe('an infrastructure that enforces deadlines itself', () => {
     });
     await create('job', { expiresInMs: 1_000, ttlSeconds: 0 }, native);
     await create('done', { runForMs: 500, ttlSeconds: 1 }, native);
-    const human = (await run(['explain', 'job', '--scope', 'ci'], native)).out;
+    const explained = await run(['explain', 'job', '--scope', 'ci'], native);
+    expect(explained.err).toBe('');
+    const human = explained.out;
     expect(human).toContain('stopped by the infrastructure itself by rule max-lifetime');
     await clock.advance(3_000);
     const actions = jsonLines((await run(['gc', '--scope', 'ci', '--json'], native)).out);

@@ -1,42 +1,34 @@
 /**
- * Owner liveness, as far as the provider can tell. Leases are an optional provider capability
- * (`capabilities.leases`, `provider.leases.list`); this reads them structurally, so the command
- * works with providers that predate them (their owners are `unknown`, reaped like `absent`).
+ * Owner liveness, as the provider's leases tell it (`capabilities.leases`, `provider.leases`),
+ * judged by core's own functions (`ownerLiveness`, `adoptionOf`): the same verdict a manager of
+ * the scope reaches before it adopts a worker. Providers without leases give `unknown`, and
+ * their workers are reaped like an absent owner's, as a manager adopts them.
  */
-import type { ProviderV1 } from '@hodei/lifecycle-core';
+import {
+  adoptionOf,
+  type OwnerLeaseV1,
+  type OwnerLiveness,
+  ownerLiveness,
+  type ProviderV1,
+} from '@hodei/lifecycle-core';
 
-/** One manager instance's claim that it is alive, in one scope (core's OwnerLeaseV1). */
-export interface OwnerLease {
-  readonly scope: string;
-  readonly owner: string;
-  readonly alive: boolean;
-  readonly durationMs: number;
-  readonly renewedAt: Date | undefined;
-}
+/** alive (a live lease), dead (a lease, run out), absent (no lease), unknown (no leases). */
+export type OwnerState = OwnerLiveness;
 
-/**
- * Whether the manager instance stamped as a worker's owner is alive: a live lease (`alive`),
- * a lease that expired (`dead`), no lease (`absent`), or a provider without leases (`unknown`).
- */
-export type OwnerState = 'alive' | 'dead' | 'absent' | 'unknown';
+/** The reaper's own identity when it asks whether it may take a worker over. */
+const REAPER = 'hodei-lifecycle-reaper';
 
-interface LeaseLister {
-  list(selector: { scope?: string }): Promise<OwnerLease[]>;
-}
-
-/** The provider's lease reader, when it declares leases. */
-export function leasesOf(provider: ProviderV1): LeaseLister | undefined {
-  const declared = (provider.capabilities as { leases?: unknown }).leases === true;
-  const leases = (provider as { leases?: Partial<LeaseLister> }).leases;
-  if (!declared || typeof leases?.list !== 'function') return undefined;
-  return leases as LeaseLister;
+/** The provider's leases, when it declares them. */
+export function leasesOf(provider: ProviderV1): ProviderV1['leases'] {
+  return provider.capabilities.leases === true && typeof provider.leases?.list === 'function'
+    ? provider.leases
+    : undefined;
 }
 
 /** The scopes of a provider that can list them (`provider.listScopes`), else undefined. */
 export function scopeListerOf(provider: ProviderV1): (() => Promise<string[]>) | undefined {
-  const declared = (provider.capabilities as { listScopes?: unknown }).listScopes === true;
-  const list = (provider as { listScopes?: () => Promise<string[]> }).listScopes;
-  if (!declared || typeof list !== 'function') return undefined;
+  const list = provider.listScopes;
+  if (provider.capabilities.listScopes !== true || typeof list !== 'function') return undefined;
   return () => list.call(provider);
 }
 
@@ -46,18 +38,13 @@ export async function readOwnerStates(
   scope: string,
 ): Promise<(owner: string) => OwnerState> {
   const leases = leasesOf(provider);
-  if (!leases) return () => 'unknown';
-  const byOwner = new Map<string, OwnerState>();
-  for (const lease of await leases.list({ scope })) {
-    if (lease.scope !== scope) continue;
-    // Several leases of one owner (a stale one beside a renewed one): alive if any is.
-    if (lease.alive) byOwner.set(lease.owner, 'alive');
-    else if (!byOwner.has(lease.owner)) byOwner.set(lease.owner, 'dead');
-  }
-  return (owner) => byOwner.get(owner) ?? 'absent';
+  const listed: readonly OwnerLeaseV1[] | undefined = leases
+    ? (await leases.list({ scope })).filter((lease) => lease.scope === scope)
+    : undefined;
+  return (owner) => ownerLiveness(owner, listed);
 }
 
-/** Whether the reaper may enforce stamps on a worker of this owner: its owner is not alive. */
-export function reapable(state: OwnerState): boolean {
-  return state !== 'alive';
+/** Whether the reaper may enforce stamps on a worker of this owner: a manager would adopt it. */
+export function reapable(owner: string, state: OwnerState): boolean {
+  return adoptionOf({ owner, self: REAPER, liveness: state }).adopt;
 }

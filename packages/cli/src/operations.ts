@@ -106,7 +106,7 @@ export function planSweep(
     (w) =>
       w.now !== undefined &&
       !leftToInfrastructure(w.now, w.options) &&
-      (!onlyWithoutLiveOwner || reapable(w.view.ownerState)),
+      (!onlyWithoutLiveOwner || reapable(w.view.owner, w.view.ownerState)),
   );
 }
 

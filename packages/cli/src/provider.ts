@@ -126,18 +126,21 @@ export function countCalls(provider: ProviderV1, counter: () => CallCounter): Pr
     const c = counter();
     c.calls[name] = (c.calls[name] ?? 0) + 1;
   };
-  const wrap = <T extends object>(target: T, prefix: string): T =>
-    new Proxy(target, {
-      get(object, key, receiver) {
-        const value = Reflect.get(object, key, receiver);
+  // The proxy's target is an empty object: a frozen provider (or leases object) keeps its
+  // own properties, and the proxy may still return counted functions in their place.
+  const wrap = <T extends object>(real: T, prefix: string): T =>
+    new Proxy({} as T, {
+      get(_, key) {
+        const value = Reflect.get(real, key, real);
         if (key === 'leases' && value && typeof value === 'object') return wrap(value, 'leases.');
         if (typeof value !== 'function' || typeof key !== 'string') return value;
-        if (key === 'watch' || key === 'close') return value.bind(object);
+        if (key === 'watch' || key === 'close') return value.bind(real);
         return (...args: unknown[]) => {
           count(prefix + key);
-          return value.apply(object, args);
+          return value.apply(real, args);
         };
       },
+      has: (_, key) => Reflect.has(real, key),
     });
   return wrap(provider, '');
 }
