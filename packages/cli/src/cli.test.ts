@@ -539,3 +539,23 @@ describe('an infrastructure that enforces deadlines itself', () => {
     await native.close();
   });
 });
+
+describe('in-process (the README snippet)', () => {
+  test('runCli on an in-memory provider returns the exit code', async () => {
+    const infrastructureProvider = provider;
+    await create('job-1', { expiresInMs: 60_000, ttlSeconds: 30 });
+    let printed = '';
+    const stdout = { write: (text: string) => (printed += text) };
+    const workers = await (async () => {
+      // #region run-in-process
+      // `provider`: any provider (contract v1), e.g. the raw provider under a manager.
+      const provider = infrastructureProvider;
+      const code = await runCli(['ls', '--scope', 'ci', '--json'], { provider, stdout });
+      if (code !== ExitCode.ok) throw new Error(`hodei-lifecycle ls failed: ${code}`);
+      const workers = JSON.parse(printed) as { workerId: string; ownerState: string }[];
+      // #endregion run-in-process
+      return workers;
+    })();
+    expect(workers.map((w) => w.workerId)).toEqual(['job-1']);
+  });
+});

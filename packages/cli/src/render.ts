@@ -54,6 +54,7 @@ function ownerCell(view: WorkerView, style: Style): string {
 
 function deadlineCell(view: WorkerView, now: number): string {
   if (!view.expiresAt) return 'none';
+  if (view.finishedAt) return 'ended';
   const left = view.expiresAt.getTime() - now;
   return left >= 0 ? `in ${formatSpan(left)}` : `passed ${formatSpan(-left)} ago`;
 }
@@ -111,11 +112,11 @@ export function renderExplanation(explanation: Explanation, style: Style): strin
   }
   if (ownerRulesApply) {
     lines.push(
-      '  Its owner is alive: it may also end it earlier (idle timeout, the caller); others enforce only its stamps.',
+      '  Its owner is alive and may act before these times (idle timeout, its caller); the reaper leaves it to its owner.',
     );
   } else {
     lines.push(
-      `  Its owner is ${view.ownerState}: a manager of the scope or the reaper enforces these stamps.`,
+      `  Its owner is ${view.ownerState}: any manager of the scope, or the reaper, enforces these stamps.`,
     );
   }
   return lines.join('\n');
