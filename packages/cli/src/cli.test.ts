@@ -2,6 +2,8 @@
  * The command in-process on the in-memory provider and a manual clock: every view, sweep and
  * exit code, and that `explain` predicts what `gc` and `reap` then do. No wall clock.
  */
+
+import { fileURLToPath } from 'node:url';
 import { type OwnerLeaseV1, ProviderError, type ProviderV1 } from '@hodei/lifecycle-core';
 import {
   createManualClock,
@@ -251,6 +253,30 @@ describe('scopes and usage', () => {
     expect(err).toContain('docker, kubernetes');
   });
 
+  test('--config: third-party plugins through the registry; an unknown type lists them', async () => {
+    const config = fileURLToPath(new URL('../test/fixtures/hodei.config.mjs', import.meta.url));
+    const io = (sink: { text: string }) => ({
+      env: {},
+      stdout: { write: (t: string) => (sink.text += t) },
+      stderr: { write: (t: string) => (sink.text += t) },
+    });
+    const ok = { text: '' };
+    expect(await runCli(['ls', '--config', config, '--scope', 'ci'], io(ok))).toBe(0);
+    expect(ok.text).toContain('No managed workers.');
+    const unknown = { text: '' };
+    const code = await runCli(
+      ['ls', '--config', config, '--provider', 'nomad', '--scope', 'ci'],
+      io(unknown),
+    );
+    expect(code).toBe(ExitCode.usage);
+    expect(unknown.text).toContain('Available types: memory, docker, kubernetes');
+    const missing = { text: '' };
+    expect(await runCli(['ls', '--config', './nope.mjs', '--scope', 'ci'], io(missing))).toBe(
+      ExitCode.usage,
+    );
+    expect(missing.text).toContain('cannot load --config ./nope.mjs');
+  });
+
   test('--help shows the exit codes (exit 0)', async () => {
     const { code, out } = await run(['--help']);
     expect(code).toBe(0);
@@ -430,18 +456,16 @@ describe('reap', () => {
     expect(gc.map((r) => r.workerId)).toEqual(['alive-one-w']);
   });
 
-  test('--watch: one list and one lease list per scope per interval, until the signal', async () => {
+  test('--watch: one list and one lease list per scope per interval; each action at its time; until the signal', async () => {
     const controller = new AbortController();
     const start = clock.now();
     await create('short', { expiresInMs: 25_000, ttlSeconds: 5 });
     await create('finishing', { runForMs: 12_000, ttlSeconds: 3 });
     await create('other-scope', { scope: 'two', expiresInMs: 1_000 });
     const leased = withLeases(provider, []);
-    let passes = 0;
     const sleep = async (ms: number) => {
-      passes += 1;
-      if (passes === 8) controller.abort();
       await clock.advance(ms);
+      if (clock.now() >= start + 75_000) controller.abort();
     };
     const { code, out } = await run(
       ['reap', '--scope', 'ci', '--scope', 'two', '--watch', '--interval', '10s', '--json'],
@@ -459,16 +483,17 @@ describe('reap', () => {
     const acted = lines
       .filter((l) => l.type === 'action')
       .map((l) => `${(Date.parse(l.at) - start) / 1000}s ${l.workerId} ${l.action}`);
-    // Each action within one interval (10 s) of its stamped time.
-    expect(acted).toEqual(
-      [
-        '10s other-scope stop',
-        '20s finishing remove', // finished at 12 s, TTL 3 s: due at 15 s
-        '30s short stop', // deadline at 25 s
-        '40s short remove', // stopped at 30 s, TTL 5 s: due at 35 s
-        '40s other-scope remove', // stopped at 10 s, no TTL stamped: the policy's 5 min... not yet
-      ].filter((line) => !line.startsWith('40s other-scope')),
-    );
+    // Each action at its time: the ones due before the next list from the last list, pinned to
+    // the listed worker; what a list must show first (a finished job) within one interval.
+    expect(acted).toEqual([
+      '1s other-scope stop', // deadline at 1 s (its removal: the policy's TTL, 5 min, later)
+      '20s finishing remove', // finished at 12 s, seen at 20 s; TTL 3 s from 13 s (whole seconds)
+      '25s short stop', // deadline at 25 s, scheduled by the list at 20 s
+      '31s short remove', // stopped at 25 s, seen at 30 s; TTL 5 s from 26 s
+    ]);
+    for (const line of lines.filter((l) => l.type === 'action')) {
+      expect(Date.parse(line.at) - Date.parse(line.dueAt)).toBeLessThanOrEqual(10_000);
+    }
   });
 
   test('calls per pass do not grow with the number of workers (10, 100, 500)', async () => {

@@ -15,8 +15,8 @@ import {
 } from '@hodei/lifecycle-core';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UsageError } from './errors.js';
-import type { InspectedWorker } from './inspect.js';
-import { scopeListerOf } from './leases.js';
+import { type InspectedWorker, inspectRecord, predictEndings } from './inspect.js';
+import { reapable, scopeListerOf } from './leases.js';
 import {
   type ActionResult,
   eventMapper,
@@ -368,19 +368,38 @@ export async function runCli(argv: readonly string[], cliIo: CliIo = {}): Promis
     .action(
       action(async (s, options: { watch?: boolean; interval: string; dryRun?: boolean }) => {
         const interval = durationArg(options.interval);
+        const sweepOptions = {
+          onlyWithoutLiveOwner: true,
+          dryRun: options.dryRun === true,
+          now: s.io.now,
+          onAction: (r: ActionResult, i: number, n: number) => s.reportAction(r, i, n),
+        };
         for (let pass = 1; ; pass += 1) {
           const startedAt = s.io.now();
+          const nextPass = startedAt + interval;
           s.counter = newCounter();
           const scopes = await s.scopes();
-          let results: ActionResult[] = [];
+          const results: ActionResult[] = [];
+          let workers: InspectedWorker[] = [];
           try {
-            const workers = await s.scan(scopes);
-            results = await sweep(s.provider, workers, {
-              onlyWithoutLiveOwner: true,
-              dryRun: options.dryRun === true,
-              now: s.io.now,
-              onAction: (r, i, n) => s.reportAction(r, i, n),
-            });
+            workers = await s.scan(scopes);
+            results.push(...(await sweep(s.provider, workers, sweepOptions)));
+            // Between two lists, each action the decision schedules before the next pass is
+            // made at its time, on the worker as last listed (pinned to its uid, so a changed
+            // or replaced worker is left alone): no more lists, no interval of delay.
+            if (options.watch) {
+              const acted = new Set(results.map((r) => r.uid));
+              for (const [at, due] of timedActions(workers, acted, nextPass)) {
+                await s.io.sleep(Math.max(0, at - s.io.now()), s.signal);
+                if (s.signal.aborted) break;
+                const now = s.io.now();
+                const again = due.flatMap(
+                  (w) =>
+                    inspectRecord(w.record, () => w.view.ownerState, { ...w.options, now }) ?? [],
+                );
+                results.push(...(await sweep(s.provider, again, sweepOptions)));
+              }
+            }
             reportPass(s, pass, startedAt, scopes, workers.length, results);
           } catch (error) {
             // One failed pass does not end a reaper: it says so, and tries again next interval.
@@ -391,8 +410,7 @@ export async function runCli(argv: readonly string[], cliIo: CliIo = {}): Promis
             );
           }
           if (!options.watch || s.signal.aborted) break;
-          const wait = Math.max(0, startedAt + interval - s.io.now());
-          await s.io.sleep(wait, s.signal);
+          await s.io.sleep(Math.max(0, nextPass - s.io.now()), s.signal);
           if (s.signal.aborted) break;
         }
         if (options.watch) return ExitCode.ok;
@@ -449,6 +467,29 @@ export async function runCli(argv: readonly string[], cliIo: CliIo = {}): Promis
     throw error;
   }
   return exitCode;
+}
+
+/**
+ * The actions the decision schedules after now and before `until` (the next pass), by time:
+ * the first predicted step of each reapable worker not acted on in this pass, unless the
+ * infrastructure takes it itself.
+ */
+function timedActions(
+  workers: readonly InspectedWorker[],
+  acted: ReadonlySet<string>,
+  until: number,
+): [number, InspectedWorker[]][] {
+  const byTime = new Map<number, InspectedWorker[]>();
+  for (const worker of workers) {
+    if (acted.has(worker.view.uid) || !reapable(worker.view.owner, worker.view.ownerState))
+      continue;
+    const step = predictEndings(worker, 1)[0];
+    if (!step || step.byInfrastructure) continue;
+    const at = step.at.getTime();
+    if (at <= worker.input.now || at >= until) continue;
+    byTime.set(at, [...(byTime.get(at) ?? []), worker]);
+  }
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 function reportPass(
