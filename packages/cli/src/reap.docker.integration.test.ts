@@ -3,7 +3,8 @@
  * SIGKILLed with 20 workers (half finishing, half running) and never restarts; `reap --watch`
  * removes every one within one interval of its stamped time, and `explain` predicted each
  * end; another scope's worker and unlabelled containers survive. Then `gc --dry-run` lists
- * exactly what `gc` does. The reaper runs with the command line of the shipped systemd unit.
+ * exactly what `gc` does. The reaper runs with the command line of the shipped systemd unit,
+ * and `events` follows the scope throughout: each worker created, finished, removed.
  */
 import { readFileSync } from 'node:fs';
 import { createDockerProvider } from '@hodei/lifecycle-provider-docker';
@@ -121,6 +122,14 @@ test('a SIGKILLed manager with 20 workers and no successor: reap --watch removes
   const marks: [string, string][] = [];
   const mark = (what: string) => marks.push([what, new Date().toISOString()]);
   mark('start');
+  // `events` follows the scope from before the manager starts to the end.
+  const events = startBin(['events', '--provider', 'docker', '--scope', scope, '--json']);
+  await waitUntil(
+    'events to start',
+    () => events.child.exitCode === null && events.stderr() === '',
+    (ok) => ok,
+    5_000,
+  );
   const running = Array.from({ length: 10 }, () => ({ image: IMAGE }));
   const finishing = Array.from({ length: 10 }, () => ({
     image: IMAGE,
@@ -226,6 +235,24 @@ test('a SIGKILLed manager with 20 workers and no successor: reap --watch removes
   console.log(
     `[measure] docker reaper, interval ${INTERVAL_MS} ms: TTL end -> removal p50 ${percentile(remove, 50)} ms, max ${Math.max(...remove)} ms; deadline -> stop p50 ${percentile(stop, 50)} ms, max ${Math.max(...stop)} ms; HTTP requests per pass: ${[...new Set(passes.map((p) => p.httpRequests))].join(', ')}`,
   );
+
+  // events saw each worker created, the finishing ones finish, and each removed, in that order.
+  await waitUntil(
+    'events to report the 20 removals',
+    () => events.lines.filter((l) => l.event === 'removed').length,
+    (n) => n >= 20,
+    10_000,
+  );
+  expect(await events.stop()).toBe(0);
+  for (const { workerId, uid } of workers) {
+    const seen = events.lines.filter((l) => l.uid === uid).map((l) => l.event);
+    expect(seen[0], workerId).toBe('created');
+    expect(seen.at(-1), workerId).toBe('removed');
+    expect(
+      seen.filter((e) => e === 'finished'),
+      workerId,
+    ).toHaveLength(1);
+  }
 
   // Bystanders: another scope's expired worker and the unlabelled containers are untouched.
   expect((await containersOf(otherScope)).map((c) => c.Labels['hodei.io/worker-id'])).toEqual([
