@@ -4,7 +4,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import type { ContainerCreateBody } from './container-config.js';
@@ -112,6 +112,24 @@ export class DockerClient {
       abortSignal: this.signal(options),
     } as unknown as Docker.ContainerCreateOptions);
     return container.id;
+  }
+
+  /**
+   * Attaches to the container's stdin and stdout over a hijacked connection of its own (not
+   * pooled): what is written reaches the process, what it prints comes back (multiplexed);
+   * when this end closes (or the process holding it dies) the engine closes the container's
+   * stdin (`StdinOnce`).
+   */
+  async attachStdin(id: string, options?: DockerClientOptions): Promise<Duplex> {
+    const stream = await this.docker.getContainer(id).attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: false,
+      hijack: true,
+      abortSignal: this.signal(options),
+    } as Docker.ContainerAttachOptions);
+    return stream as unknown as Duplex;
   }
 
   async start(id: string, options?: DockerClientOptions): Promise<void> {

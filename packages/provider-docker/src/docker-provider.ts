@@ -36,6 +36,7 @@ import {
   toLifecycleError,
 } from './errors.js';
 import type { DockerWorkerExtension } from './extension.js';
+import { type DockerLeases, dockerLeases } from './leases.js';
 import { logLines } from './logs.js';
 import { type ContainerInspect, inspectToRecord, summaryToRecord } from './records.js';
 import {
@@ -54,6 +55,8 @@ export const dockerCapabilities: ProviderCapabilitiesV1 = Object.freeze({
   health: true,
   nativeDeadline: false,
   nativeTtl: false,
+  leases: true,
+  listScopes: true,
 });
 
 /** Container ids, as a ref's uid must give them (they become URL paths). */
@@ -151,8 +154,12 @@ class DockerEngine {
   /** Containers being started by create, with the inspection that will follow the start. */
   private readonly inspections = new Map<string, Promise<ObservedContainer | undefined>>();
 
+  /** Owner leases: a small container per manager instance (see leases.ts). */
+  readonly ownerLeases: DockerLeases;
+
   constructor(private readonly settings: ResolvedDockerSettings) {
     this.client = new DockerClient(settings);
+    this.ownerLeases = dockerLeases(this.client, settings);
   }
 
   private get providerId(): string {
@@ -335,6 +342,8 @@ class DockerEngine {
   }
 
   close(): void {
+    // The held leases' connections end with the provider: their containers exit.
+    this.ownerLeases.close();
     this.client.close();
   }
 
@@ -472,7 +481,7 @@ class DockerEngine {
 
 /** The Docker provider: contract v1 with every optional method present. */
 export type DockerProvider = DefinedProvider<'docker'> &
-  Required<Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health'>>;
+  Required<Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health' | 'leases' | 'listScopes'>>;
 
 /**
  * A provider of workers as Docker containers. Settings are validated now (InvalidOptionsError);
@@ -500,6 +509,8 @@ export function createDockerProvider(settings: DockerProviderSettings = {}): Doc
     logs: (ref, ctx) => engine.logs(ref, ctx),
     watch: (selector, ctx) => engine.watch(selector, ctx),
     health: () => engine.health(),
+    leases: engine.ownerLeases.leases,
+    listScopes: () => engine.ownerLeases.listScopes(),
     close: () => engine.close(),
   }) as DockerProvider;
 }

@@ -59,6 +59,12 @@ export interface DockerProviderSettings extends CommonProviderSettings {
   readonly healthcheck?: DockerHealthcheckDefaults;
   /** Allow specs to ask for `privileged: true`. Default false: such specs are refused. */
   readonly allowPrivileged?: boolean;
+  /**
+   * The image of the owner-lease containers (one small container per manager instance that
+   * runs `sh -c 'while read -t <seconds> line; do :; done'`): any image with a POSIX `sh`
+   * whose `read` has `-t`. Default 'busybox:1.36'.
+   */
+  readonly leaseImage?: string;
 }
 
 /** Where the engine is: a socket, or a TCP address. */
@@ -80,6 +86,7 @@ export interface ResolvedDockerSettings extends ResolvedCommonSettings {
   readonly defaultNetwork: string;
   readonly healthcheck: Required<DockerHealthcheckDefaults>;
   readonly allowPrivileged: boolean;
+  readonly leaseImage: string;
 }
 
 /** Docker network and container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`. */
@@ -138,6 +145,10 @@ const settingsSchema = v.strictObject(
       {},
     ),
     allowPrivileged: v.optional(v.boolean('must be true or false'), false),
+    leaseImage: v.optional(
+      v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string')),
+      'busybox:1.36',
+    ),
   },
   (issue) => `unknown setting ${JSON.stringify(issue.input)}`,
 );

@@ -330,8 +330,11 @@ export function watchContainers(
   };
   /** The time of the last event seen: a reconnection asks the engine for what followed it. */
   let since: number | undefined;
+  // A container of the scope without a worker id (an owner-lease container) is no worker:
+  // its events are skipped before any call.
   const inScope = (attributes: Record<string, string> | undefined) =>
     attributes?.[OwnershipKeys.managedBy] === scope &&
+    Boolean(attributes[OwnershipKeys.workerId]) &&
     Object.entries(labels).every(([key, value]) => attributes[key] === value);
 
   return reflect<Opened>({

@@ -117,10 +117,23 @@ export class KubeClient {
 
   /** One request; resolves with the parsed answer of a 2xx, throws KubeHttpError otherwise. */
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}) {
-    const { status, body } = await this.send(method, path, options);
+    return (await this.requestDated<T>(method, path, options)).body;
+  }
+
+  /**
+   * `request`, with the API server's clock as its answer's Date header gave it (whole
+   * seconds; undefined when absent): what owner leases are judged by, never the local clock.
+   */
+  async requestDated<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<{ body: T; date: number | undefined }> {
+    const { status, body, date } = await this.send(method, path, options);
     if (status < 200 || status > 299) throw httpError(status, body, method, path);
-    if (options.text) return body as T;
-    return (body === '' ? undefined : JSON.parse(body)) as T;
+    const parsed = (options.text ? body : body === '' ? undefined : JSON.parse(body)) as T;
+    const ms = date === undefined ? Number.NaN : Date.parse(date);
+    return { body: parsed, date: Number.isNaN(ms) ? undefined : ms };
   }
 
   /**
@@ -182,7 +195,7 @@ export class KubeClient {
     method: string,
     path: string,
     options: RequestOptions,
-  ): Promise<{ status: number; body: string }> {
+  ): Promise<{ status: number; body: string; date: string | undefined }> {
     if (options.signal?.aborted) throw cancelled(`${method} ${path}`, options.signal.reason);
     const payload =
       options.body === undefined
@@ -198,7 +211,8 @@ export class KubeClient {
     });
     if (!res) throw cancelled(`${method} ${path}`, options.signal?.reason);
     try {
-      return { status: res.statusCode ?? 0, body: await readBody(res) };
+      const date = res.headers.date;
+      return { status: res.statusCode ?? 0, body: await readBody(res), date };
     } catch (error) {
       if (options.signal?.aborted) throw cancelled(`${method} ${path}`, options.signal.reason);
       throw transportErrorOf(error, method, path);

@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { type KubernetesWorkerExtension, validateKubernetesExtension } from './extension.js';
 import { defaultNamespace, KubeClient, loadKubeConfig } from './kube-client.js';
+import { kubernetesLeases } from './leases.js';
 import {
   buildPod,
   type PodObject,
@@ -43,11 +44,15 @@ export const kubernetesCapabilities: ProviderCapabilitiesV1 = Object.freeze({
   health: true,
   nativeDeadline: true,
   nativeTtl: false,
+  leases: true,
+  listScopes: true,
 });
 
 /** The Kubernetes provider; `namespace` is where its pods live. */
 export type KubernetesProvider = DefinedProvider<'kubernetes'> &
-  Required<Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health'>> & {
+  Required<
+    Pick<DefinedProvider, 'stop' | 'watch' | 'logs' | 'health' | 'leases' | 'listScopes'>
+  > & {
     readonly namespace: string;
     /** The API server's URL. */
     readonly server: string;
@@ -181,6 +186,8 @@ export function createKubernetesProvider(
     timer.unref();
     escalations.set(uid, timer);
   }
+
+  const ownerLeases = kubernetesLeases(client, namespace);
 
   const provider = defineProvider<'kubernetes', KubernetesWorkerExtension>({
     type: 'kubernetes',
@@ -375,6 +382,10 @@ export function createKubernetesProvider(
         return { healthy: false, message: mapped.message };
       }
     },
+
+    // Owner leases: a coordination.k8s.io/v1 Lease per manager instance, judged on the server's clock.
+    leases: ownerLeases.leases,
+    listScopes: ownerLeases.listScopes,
 
     close() {
       closed = true;

@@ -9,7 +9,7 @@ describe('renderRole', () => {
     expect(shipped).toBe(renderRole({ namespace: MANIFEST_NAMESPACE }).yaml);
   });
 
-  test('grants pods (create, get, list, watch, delete, patch) and pods/log (get), nothing else', () => {
+  test('grants pods (create, get, list, watch, delete, patch), pods/log (get) and leases (create, list, patch, delete), nothing else', () => {
     const { role, roleBinding, serviceAccount, objects } = renderRole({ namespace: 'ci' });
     expect(role.kind).toBe('Role'); // namespaced: never a ClusterRole
     expect(role.rules).toEqual([
@@ -19,6 +19,11 @@ describe('renderRole', () => {
         verbs: ['create', 'get', 'list', 'watch', 'delete', 'patch'],
       },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['create', 'list', 'patch', 'delete'],
+      },
     ]);
     expect(roleBinding.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'hodei-lifecycle', namespace: 'ci' },
