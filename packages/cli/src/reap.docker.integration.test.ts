@@ -139,6 +139,9 @@ test('a SIGKILLed manager with 20 workers and no successor: reap --watch removes
     provider: 'docker',
     scope,
     instanceId: 'doomed-manager',
+    // Its owner lease runs out 3 s after the SIGKILL, long before any stamp is due: until then
+    // the reaper leaves its workers to it.
+    lease: { durationMs: 3_000 },
     // Long enough for the explanations and the reaper's start before anything is due.
     policy: { maxLifetime: '25s', ttlAfterCompletion: '12s', gracefulTerminationTimeout: '1s' },
     specs: [...finishing, ...running],
@@ -188,6 +191,10 @@ test('a SIGKILLed manager with 20 workers and no successor: reap --watch removes
   expect(await reaper.stop()).toBe(0);
 
   const actions = actionsOf(reaper.lines);
+  // The owner is dead (its lease ran out) or absent (its lease is gone), never alive.
+  expect(new Set(actions.map((a) => (a as { ownerState?: string }).ownerState))).not.toContain(
+    'alive',
+  );
   if (process.env.HODEI_DEBUG) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(

@@ -168,6 +168,9 @@ test("the reaper under its ServiceAccount's token: a SIGKILLed manager's 20 work
     kubeconfig: adminYaml,
     scope,
     instanceId: 'doomed-manager',
+    // Its owner lease runs out 3 s after the SIGKILL, long before any stamp is due: until then
+    // the reaper leaves its workers to it.
+    lease: { durationMs: 3_000 },
     policy: { maxLifetime: '25s', ttlAfterCompletion: '12s', gracefulTerminationTimeout: '1s' },
     specs: [
       ...Array.from({ length: 10 }, () =>
@@ -260,6 +263,10 @@ test("the reaper under its ServiceAccount's token: a SIGKILLed manager's 20 work
   expect(await reaper.stop()).toBe(0);
 
   const actions = actionsOf(reaper.lines);
+  // The owner is dead (its lease ran out) or absent (its lease is gone), never alive.
+  expect(new Set(actions.map((a) => (a as { ownerState?: string }).ownerState))).not.toContain(
+    'alive',
+  );
   expect(
     actions.every((a) => a.outcome === 'done'),
     reaper.stderr(),
