@@ -4,7 +4,8 @@
  * every shipped manifest passes a server-side dry run; a manager is SIGKILLed with 20 workers
  * (half finishing, half running) and never restarts; `reap --watch` removes every one within
  * one interval of its stamped time (the kubelet ends the running ones at their deadline), as
- * `explain` predicted; another scope's pod and an unlabelled pod survive.
+ * `explain` predicted; another scope's pod and an unlabelled pod survive. Then `gc --dry-run`
+ * lists exactly what `gc` does, under the same token.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -307,4 +308,60 @@ test("the reaper under its ServiceAccount's token: a SIGKILLed manager's 20 work
   expect(
     left.filter((p) => p.metadata?.labels?.['hodei.io/managed-by'] === otherScope),
   ).toHaveLength(1);
+});
+
+test('gc --dry-run lists exactly what the following gc does (under the reaper token)', async () => {
+  expect(reaperKubeconfig, 'the reaper test made its kubeconfig').not.toBe('');
+  const gcScope = uniqueName('gc');
+  const provider = createKubernetesProvider({
+    namespace,
+    kubeconfig: readFileSync(KUBECONFIG, 'utf8'),
+    providerId: 'gc-e2e',
+  });
+  const stamp = (workerId: string, ttl: number) => ({
+    scope: gcScope,
+    workerId,
+    providerId: 'gc-e2e',
+    owner: 'gone-manager',
+    expiresAt: new Date(Date.now() + 600_000),
+    ttlAfterFinishedSeconds: ttl,
+  });
+  const finishing = {
+    image: 'busybox:1.36',
+    command: ['sleep', '3600'],
+    annotations: { 'test.hodei.io/exit-code': '0', 'test.hodei.io/run-for': '1s' },
+  };
+  await provider.create({ spec: finishing, ownership: stamp('finished', 0) });
+  await provider.create({ spec: finishing, ownership: stamp('kept', 600) });
+  await provider.create({
+    spec: { image: 'busybox:1.36', command: ['sleep', '3600'] },
+    ownership: stamp('young', 60),
+  });
+  await waitUntil(
+    "'finished' and 'kept' to succeed",
+    async () => (await podsOf(gcScope)).filter((p) => p.status?.phase === 'Succeeded').length,
+    (n) => n === 2,
+    30_000,
+  );
+  const args = ['--provider', 'kubernetes', '--kubeconfig', reaperKubeconfig];
+  const scoped = [...args, '--namespace', namespace, '--scope', gcScope, '--json'];
+  const dry = await runBin(['gc', '--dry-run', ...scoped]);
+  expect(dry.code, dry.err).toBe(0);
+  const real = await runBin(['gc', ...scoped]);
+  expect(real.code, real.err).toBe(0);
+  const key = (line: string) => {
+    const a = JSON.parse(line);
+    return `${a.workerId} ${a.uid} ${a.action} ${a.reason}`;
+  };
+  const planned = dry.out.trim().split('\n').map(key);
+  expect(real.out.trim().split('\n').map(key)).toEqual(planned);
+  expect(planned.map((k) => k.split(' ')[0])).toEqual(['finished']);
+  await waitUntil(
+    "'finished' to be gone, the others kept",
+    async () =>
+      (await podsOf(gcScope)).map((p) => p.metadata?.labels?.['hodei.io/worker-id']).sort(),
+    (ids) => ids.join(',') === 'kept,young',
+    30_000,
+  );
+  await provider.close();
 });
