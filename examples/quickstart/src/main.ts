@@ -7,8 +7,13 @@
  *   agent        marked busy, runs past its maxLifetime and is stopped
  *   flaky        is removed out of band and reported as an orphan
  *
+ * At one moment it also prints what an operator sees with the `hodei-lifecycle` command (its
+ * `ls` and `explain` views), run in-process on the same provider.
+ *
  * Run it with `npm run demo` from the repository root.
  */
+
+import { runCli } from '@hodei/lifecycle-cli';
 import {
   createInProcessPublisher,
   formatDuration,
@@ -117,6 +122,19 @@ await manager.createWorker(
 );
 
 setTimeout(() => manager.markBusy('agent'), 400);
+// What an operator sees at this moment: `hodei-lifecycle ls` and `explain` on the same provider.
+const operatorView = new Promise<void>((resolve) =>
+  setTimeout(async () => {
+    const out = { write: (text: string) => process.stdout.write(text.replace(/^(?=.)/gm, '    ')) };
+    const cli = { provider, stdout: out, env: { NO_COLOR: '1' } };
+    console.log(paint(90, '\n  $ hodei-lifecycle ls --scope demo'));
+    await runCli(['ls', '--scope', 'demo'], cli);
+    console.log(paint(90, '  $ hodei-lifecycle explain agent build-ok --scope demo'));
+    await runCli(['explain', 'agent', 'build-ok', '--scope', 'demo'], cli);
+    console.log('');
+    resolve();
+  }, 1_400),
+);
 // Someone deletes a container by hand: the manager must notice, not wait for it forever.
 setTimeout(() => provider.infrastructure.vanish('flaky'), 1000);
 
@@ -125,6 +143,7 @@ while (manager.workers().length > 0) {
   if (Date.now() > deadline) throw new Error('the demo did not finish within 15 s');
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
+await operatorView;
 const summary = await manager.collectGarbage();
 const left = await provider.list({ scope: 'demo' });
 console.log(

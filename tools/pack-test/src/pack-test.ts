@@ -329,6 +329,19 @@ function main(): void {
       }
     });
 
+    step('run the operator command from the tarball: hodei-lifecycle --help', () => {
+      if (!published.some((p) => p.name === '@hodei/lifecycle-cli')) {
+        throw new Error('no @hodei/lifecycle-cli among the published packages');
+      }
+      const bin = join(project, 'node_modules', '.bin', 'hodei-lifecycle');
+      const help = run(bin, ['--help'], { cwd: project, timeoutMs: 60_000 });
+      for (const command of ['ls', 'explain', 'gc', 'reap', 'events', 'Exit codes']) {
+        if (!help.includes(command))
+          throw new Error(`hodei-lifecycle --help does not show ${command}`);
+      }
+      console.log(`    ${help.split('\n')[0]}`);
+    });
+
     for (const example of examples) {
       const target = join(project, example.dir);
       step(`type-check ${example.dir} against the tarballs`, () => {
