@@ -19,7 +19,9 @@ const scope = `example-docker-${process.pid}`;
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 
-const provider = createDockerProvider({ providerId: 'example' });
+// Owner-lease containers need an image with a POSIX sh on the engine (the provider never
+// pulls): here the workers' own image, which has one.
+const provider = createDockerProvider({ providerId: 'example', leaseImage: IMAGE });
 const health = await provider.health();
 if (!health.healthy) {
   console.error(`No Docker engine: ${health.message}\nStart one with tools/docker-env/bin/up.`);
