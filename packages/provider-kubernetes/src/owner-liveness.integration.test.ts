@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type LifecycleManager, type PolicyInput, withLifecycle } from '@hodei/lifecycle-core';
 import { createEventRecorder } from '@hodei/lifecycle-testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { killAndMeasureAdoption } from '../../../owner-liveness.shared.js';
 import {
   createWorkerNamespace,
   deleteNamespace,
@@ -98,38 +99,21 @@ test('two live managers never report each other’s workers; a SIGKILLed one’s
 
   // SIGKILL A: its lease runs out (on the server's clock), B adopts its workers.
   const observer = providerFor(ns, { providerId: 'k8s-it' }).provider;
-  const killedAt = Date.now();
-  proc.kill('SIGKILL');
-  const leaseEndedAt = (
-    await waitUntil(
-      'manager A’s lease to be not alive',
-      async () => ({
-        at: Date.now(),
-        alive: (await observer.leases.list({ scope })).some((l) => l.owner === 'live-a' && l.alive),
-      }),
-      (read) => !read.alive,
-      lease.durationMs + 5_000,
-      50,
-    )
-  ).at;
-  const ids = aWorkers!.map((w) => w.workerId).sort();
-  await waitUntil(
-    'manager B to adopt every worker of A',
-    () =>
-      events
-        .ofType('OrphanWorkerDetected')
-        .map((e) => e.workerId)
-        .sort(),
-    (adopted) => ids.every((id) => adopted.includes(id)),
-    lease.durationMs + resyncMs + 5_000,
-    50,
-  );
-  const adoptedAt = Date.now();
+  const delays = await killAndMeasureAdoption({
+    kill: () => proc.kill('SIGKILL'),
+    ownerAlive: async () =>
+      (await observer.leases.list({ scope })).some((l) => l.owner === 'live-a' && l.alive),
+    adopted: () => events.ofType('OrphanWorkerDetected').map((e) => e.workerId),
+    expected: aWorkers!.map((w) => w.workerId),
+    leaseMs: lease.durationMs,
+    resyncMs,
+    waitUntil,
+  });
   await observer.close();
   console.info(
-    `kubernetes owner liveness: kill -> lease end ${leaseEndedAt - killedAt} ms; lease end -> adoption ${adoptedAt - leaseEndedAt} ms; kill -> adoption ${adoptedAt - killedAt} ms (lease ${lease.durationMs} ms, resync ${resyncMs} ms)`,
+    `kubernetes owner liveness: kill -> lease end ${delays.killToLeaseEnd} ms; lease end -> adoption ${delays.leaseEndToAdoption} ms; kill -> adoption ${delays.killToAdoption} ms (lease ${lease.durationMs} ms, resync ${resyncMs} ms)`,
   );
-  expect(adoptedAt - killedAt).toBeLessThanOrEqual(lease.durationMs + resyncMs + 1_000);
+  expect(delays.killToAdoption).toBeLessThanOrEqual(lease.durationMs + resyncMs + 1_000);
   expect(events.ofType('OrphanWorkerDetected').every((e) => e.kind === 'orphan-resource')).toBe(
     true,
   );
