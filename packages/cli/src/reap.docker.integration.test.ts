@@ -33,6 +33,7 @@ const docker = new Docker();
 const scope = uniqueName('e2e-reap');
 const otherScope = uniqueName('e2e-other');
 const gcScope = uniqueName('e2e-gc');
+const halfScope = uniqueName('e2e-half');
 const unlabelled: string[] = [];
 let manager: ManagerProcess | undefined;
 let reaper: RunningBin | undefined;
@@ -55,7 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (manager) await kill(manager.child);
   await reaper?.stop().catch(() => undefined);
-  for (const s of [scope, otherScope, gcScope]) {
+  for (const s of [scope, otherScope, gcScope, halfScope]) {
     for (const info of await containersOf(s)) {
       await docker
         .getContainer(info.Id)
@@ -306,4 +307,33 @@ test('gc --dry-run lists exactly what the following gc does', async () => {
   expect((await provider.get({ scope: gcScope, workerId: 'expired' }))?.phase).not.toBe('running');
   expect((await provider.get({ scope: gcScope, workerId: 'young' }))?.phase).toBe('running');
   await provider.close();
+});
+
+test('a half-made worker (created, never started: its manager died between create and start) past its deadline is removed by reap, not stopped for ever', async () => {
+  const labels = {
+    'hodei.io/managed-by': halfScope,
+    'hodei.io/worker-id': 'half-made',
+    'hodei.io/provider-id': 'docker',
+    'hodei.io/owner': 'a-dead-manager',
+    'hodei.io/expires-at': new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    'hodei.io/ttl-after-finished': '1',
+  };
+  const created = await docker.createContainer({
+    Image: IMAGE,
+    Labels: labels,
+    HostConfig: { NetworkMode: 'none' },
+  });
+  const reaped = await runBin(['reap', '--provider', 'docker', '--scope', halfScope, '--json']);
+  expect(reaped.code, reaped.err).toBe(0);
+  const actions = reaped.out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((line) => line.type === 'action' || line.action !== undefined);
+  expect(actions.map((a) => `${a.workerId} ${a.action} ${a.reason}`)).toEqual([
+    'half-made remove NormalTermination',
+  ]);
+  await expect(docker.getContainer(created.id).inspect()).rejects.toMatchObject({
+    statusCode: 404,
+  });
 });

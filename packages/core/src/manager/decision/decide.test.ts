@@ -943,6 +943,27 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'end-without-stop: a worker that never started (pending) past its deadline is removed, not stopped',
+    given: {
+      owner: false,
+      worker: {
+        adopted: true,
+        state: 'Terminating',
+        terminationReason: 'LifetimeExceeded',
+        terminationActor: 'manager',
+        logTail: [],
+      },
+      observation: seen({ phase: 'pending', ready: false }),
+      now: T0 + 20 * minute,
+    },
+    expect: {
+      rule: 'end-without-stop',
+      state: 'Terminated',
+      changes: { cleanupReason: 'NormalTermination', cleanupAt: T0 + 20 * minute },
+      events: [{ type: 'WorkerEphemeralTerminated', reason: 'LifetimeExceeded' }],
+    },
+  },
+  {
     name: 'end-without-stop: a startup timeout is a failure, removed at once (WorkerError)',
     given: {
       worker: {

@@ -19,13 +19,18 @@ import { endReasonOf, ttlCountsFrom } from './ttl.js';
 
 const S = LifecycleState;
 
-/** Ending without a stop: no stop capability, a startup timeout, or the caller's removal. */
+/**
+ * Ending without a stop: no stop capability, a startup timeout, the caller's removal, or a
+ * worker that never started (a container created but not started, a pod never scheduled):
+ * there is nothing to stop, and a stop would leave it as it is for ever.
+ */
 function withoutStop(ctx: Context): boolean {
   const { w, environment } = ctx;
   return (
     !environment.canStop ||
     w.terminationReason === TerminationReason.StartupTimeout ||
-    w.request?.kind === 'remove'
+    w.request?.kind === 'remove' ||
+    ctx.present?.phase === 'pending'
   );
 }
 
