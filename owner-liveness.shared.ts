@@ -1,3 +1,44 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/**
+ * The first half of those tests: manager A in a child process (the provider's fixture script,
+ * configured by HODEI_FIXTURE), its workers once it has made them, and every orphan it reports.
+ */
+export async function startManagerA(options: {
+  readonly fixture: string;
+  readonly config: object;
+  readonly waitUntil: WaitUntil;
+}): Promise<{
+  readonly proc: ChildProcess;
+  readonly workers: readonly { workerId: string }[];
+  readonly orphans: readonly string[];
+}> {
+  const proc = spawn(process.execPath, [options.fixture], {
+    env: { ...process.env, HODEI_FIXTURE: JSON.stringify(options.config) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const orphans: string[] = [];
+  let workers: { workerId: string }[] | undefined;
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as { workers?: { workerId: string }[]; orphan?: string };
+    if (message.workers) workers = message.workers;
+    if (message.orphan) orphans.push(message.orphan);
+  });
+  try {
+    await options.waitUntil(
+      'manager A to create its workers',
+      () => workers,
+      (w) => w !== undefined,
+      60_000,
+    );
+  } catch (error) {
+    proc.kill('SIGKILL');
+    throw error;
+  }
+  return { proc, workers: workers!, orphans };
+}
+
 /**
  * The second half of the owner-liveness integration tests of the Docker and Kubernetes
  * providers: SIGKILL manager A, wait (bounded) for its lease to be not alive, then for manager B

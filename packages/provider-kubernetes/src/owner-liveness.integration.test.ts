@@ -5,13 +5,12 @@
  * workers as orphans over several resyncs; SIGKILL A, and B adopts A's workers within one
  * lease duration plus one resync. The delays are printed (lease end, adoption).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type LifecycleManager, type PolicyInput, withLifecycle } from '@hodei/lifecycle-core';
 import { createEventRecorder } from '@hodei/lifecycle-testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { killAndMeasureAdoption } from '../../../owner-liveness.shared.js';
+import { killAndMeasureAdoption, startManagerA } from '../../../owner-liveness.shared.js';
 import {
   createWorkerNamespace,
   deleteNamespace,
@@ -49,35 +48,23 @@ afterAll(async () => {
 
 test('two live managers never report each other’s workers; a SIGKILLed one’s are adopted within a lease duration plus a resync', async () => {
   // Manager A, in its own process, with three workers.
-  const proc = spawn(process.execPath, [fixture], {
-    env: {
-      ...process.env,
-      HODEI_FIXTURE: JSON.stringify({
-        namespace: ns.namespace,
-        kubeconfig: ns.kubeconfig,
-        scope,
-        instanceId: 'live-a',
-        policy,
-        lease,
-        specs: [worker(), worker(), worker()],
-      }),
+  const started = await startManagerA({
+    fixture,
+    config: {
+      namespace: ns.namespace,
+      kubeconfig: ns.kubeconfig,
+      scope,
+      instanceId: 'live-a',
+      policy,
+      lease,
+      specs: [worker(), worker(), worker()],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    waitUntil,
   });
+  const proc = started.proc;
   child = proc;
-  const aOrphans: string[] = [];
-  let aWorkers: { workerId: string }[] | undefined;
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
-    const message = JSON.parse(line) as { workers?: { workerId: string }[]; orphan?: string };
-    if (message.workers) aWorkers = message.workers;
-    if (message.orphan) aOrphans.push(message.orphan);
-  });
-  await waitUntil(
-    'manager A to create its workers',
-    () => aWorkers,
-    (w) => w !== undefined,
-    60_000,
-  );
+  const aOrphans = started.orphans;
+  const aWorkers = started.workers;
 
   // Manager B, here, with three workers of its own.
   const events = createEventRecorder();
@@ -104,7 +91,7 @@ test('two live managers never report each other’s workers; a SIGKILLed one’s
     ownerAlive: async () =>
       (await observer.leases.list({ scope })).some((l) => l.owner === 'live-a' && l.alive),
     adopted: () => events.ofType('OrphanWorkerDetected').map((e) => e.workerId),
-    expected: aWorkers!.map((w) => w.workerId),
+    expected: aWorkers.map((w) => w.workerId),
     leaseMs: lease.durationMs,
     resyncMs,
     waitUntil,
