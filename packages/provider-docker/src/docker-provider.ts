@@ -139,6 +139,22 @@ function configuredState(
  * The hooks of the Docker provider: what only Docker knows. The kit (defineProvider) checks
  * every call before it gets here and maps what comes out.
  */
+/** Calls under way per container id: two stops or removals of one container may overlap. */
+class CallsUnderWay {
+  private readonly counts = new Map<string, number>();
+  has(id: string): boolean {
+    return this.counts.has(id);
+  }
+  begin(id: string): void {
+    this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+  }
+  end(id: string): void {
+    const left = (this.counts.get(id) ?? 1) - 1;
+    if (left <= 0) this.counts.delete(id);
+    else this.counts.set(id, left);
+  }
+}
+
 class DockerEngine {
   private readonly client: DockerClient;
   /**
@@ -147,13 +163,13 @@ class DockerEngine {
    */
   private readonly identities = new Map<string, Identity>();
   /** Containers this provider is stopping or removing now (id -> calls under way). */
-  private readonly stopping = new Map<string, number>();
+  private readonly stopping = new CallsUnderWay();
   /**
    * Containers this provider is removing now (id -> calls under way): the engine reports them
    * running while `docker stop` runs out the grace period, so records and watches say
    * `removing` from these marks.
    */
-  private readonly removing = new Map<string, number>();
+  private readonly removing = new CallsUnderWay();
   /** Container id -> its last state known to the watches (seeded by create). */
   private readonly observed = new Map<string, ObservedContainer>();
   /** Containers being started by create, with the inspection that will follow the start. */
@@ -279,13 +295,11 @@ class DockerEngine {
     if (target.state?.Status === 'removing') return undefined; // going: the kit waits
     // From here on the removal goes to its end even if the caller stops waiting (the kit
     // ends the waiting on an abort): a stop cut short would leave the container exited.
-    this.removing.set(target.id, (this.removing.get(target.id) ?? 0) + 1);
+    this.removing.begin(target.id);
     try {
       return await this.stopAndRemove(target, gracePeriodMs);
     } finally {
-      const left = (this.removing.get(target.id) ?? 1) - 1;
-      if (left <= 0) this.removing.delete(target.id);
-      else this.removing.set(target.id, left);
+      this.removing.end(target.id);
     }
   }
 
@@ -423,15 +437,13 @@ class DockerEngine {
 
   /** docker stop, with the exit it causes marked as expected for the watches. */
   private async stopContainer(id: string, seconds: number, signal?: AbortSignal): Promise<void> {
-    this.stopping.set(id, (this.stopping.get(id) ?? 0) + 1);
+    this.stopping.begin(id);
     try {
       await this.client.stop(id, seconds, signal ? { signal } : {});
     } finally {
       // The die event trails the answer a little: keep the mark a moment longer.
       setTimeout(() => {
-        const left = (this.stopping.get(id) ?? 1) - 1;
-        if (left <= 0) this.stopping.delete(id);
-        else this.stopping.set(id, left);
+        this.stopping.end(id);
       }, 1_000).unref();
     }
   }
